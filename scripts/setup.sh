@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh machine: npm packages (from package-lock.json) and
+# the Python packages the tests use as independent peers (bag readers). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund
+python3 -m pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
