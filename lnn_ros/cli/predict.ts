@@ -1,0 +1,108 @@
+/**
+ * `lnn-ros predict --model DIR --input IN.json --output OUT.json`: runs a model directory
+ * offline. JSON arrays are batch-major whatever the model's batch_first:
+ * IN {x: [B][T][F], timespans?: [T] | [B][T], hx?: [B][state], cx?: [B][state]}
+ * OUT {output: [B][T][out] | [B][out], final_state: [B][state], final_cell_state?: [B][state]}.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { InputError } from '../errors';
+import { initBackend } from '../kernels/backend';
+import { loadModelDir } from '../model/model_dir';
+import { SequenceModel } from '../model/sequence_model';
+import { writeFileAtomic } from '../model/atomic';
+import { FlatArray, parseNumberArray, toNested } from './json_tensor';
+
+const HELP = `usage: lnn-ros predict --model DIR --input IN.json --output OUT.json [--backend wasm|cpu|tensorflow]
+
+Runs the model in DIR (config.yaml + weights.safetensors) on IN.json:
+  {"x": [batch][time][features], "timespans": [time] or [batch][time] (optional, 1.0 each step),
+   "hx": [batch][state] (optional), "cx": [batch][state] (optional, mixed memory only)}
+and writes OUT.json:
+  {"output": [batch][time][out] (or [batch][out] without return_sequences),
+   "final_state": [batch][state], "final_cell_state": [batch][state] (mixed memory only)}`;
+
+const IN_KEYS = ['x', 'timespans', 'hx', 'cx'];
+
+export function predictJson(model: SequenceModel, input: unknown, file: string): Record<string, unknown> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new InputError(`${file}: expected a JSON object with key "x"`);
+  const doc = input as Record<string, unknown>;
+  for (const key of Object.keys(doc)) {
+    if (!IN_KEYS.includes(key)) throw new InputError(`${file}: ${key}: unknown key (expected ${IN_KEYS.join(', ')})`);
+  }
+  if (doc.x === undefined) throw new InputError(`${file}: x: missing (expected [batch][time][features])`);
+  const x = parseNumberArray(doc.x, [null, null, { size: model.inputSize, what: 'input_size' }], 'x', file);
+  const [batch, steps] = x.shape;
+  const state = { size: model.stateSize, what: 'state size' };
+  const rows = { size: batch, what: 'batch' };
+  let timespans: FlatArray | undefined;
+  if (doc.timespans !== undefined) {
+    const perSample = Array.isArray(doc.timespans) && Array.isArray(doc.timespans[0]);
+    timespans = perSample
+      ? parseNumberArray(doc.timespans, [rows, { size: steps, what: 'time' }], 'timespans', file)
+      : parseNumberArray(doc.timespans, [{ size: steps, what: 'time' }], 'timespans', file);
+  }
+  const hx = doc.hx === undefined ? undefined : parseNumberArray(doc.hx, [rows, state], 'hx', file);
+  if (doc.cx !== undefined && !model.lstm) throw new InputError(`${file}: cx: given, but the model has no mixed memory`);
+  const cx = doc.cx === undefined ? undefined : parseNumberArray(doc.cx, [rows, state], 'cx', file);
+
+  const run = () => {
+    const batchFirst = model.config.batch_first;
+    const xs = tf.tensor3d(x.data, x.shape as [number, number, number]);
+    let ts = timespans ? tf.tensor(timespans.data, timespans.shape) : undefined;
+    if (!batchFirst && ts?.rank === 2) ts = tf.transpose(ts);
+    const result = model.forward(batchFirst ? xs : tf.transpose(xs, [1, 0, 2]), {
+      timespans: ts,
+      hx: hx && tf.tensor2d(hx.data, hx.shape as [number, number]),
+      cx: cx && tf.tensor2d(cx.data, cx.shape as [number, number]),
+    });
+    let output = result.output;
+    if (!batchFirst && model.config.return_sequences) output = tf.transpose(output, [1, 0, 2]);
+    const out: Record<string, unknown> = {
+      output: toNested(output.dataSync(), output.shape),
+      final_state: toNested(result.h.dataSync(), result.h.shape),
+    };
+    if (result.c) out.final_cell_state = toNested(result.c.dataSync(), result.c.shape);
+    return out;
+  };
+  tf.engine().startScope();
+  try {
+    return run();
+  } finally {
+    tf.engine().endScope();
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      input: { type: 'string' },
+      output: { type: 'string' },
+      backend: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  for (const key of ['model', 'input', 'output'] as const) {
+    if (!values[key]) throw new InputError(`predict: --${key} is required\n\n${HELP}`);
+  }
+  await initBackend(values.backend);
+  const model = loadModelDir(values.model!);
+  let input: unknown;
+  try {
+    input = JSON.parse(fs.readFileSync(values.input!, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${values.input}: cannot read JSON (${(e as Error).message})`);
+  }
+  const result = predictJson(model, input, values.input!);
+  fs.mkdirSync(path.dirname(path.resolve(values.output!)), { recursive: true });
+  writeFileAtomic(values.output!, JSON.stringify(result));
+  return 0;
+}

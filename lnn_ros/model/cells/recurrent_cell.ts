@@ -1,0 +1,13 @@
+/** What a sequence wrapper needs from a cell (CfCCell, WiredCfCCell, LTCCell). */
+import * as tf from '@tensorflow/tfjs-core';
+import { Module } from '../module';
+
+export interface RecurrentCell extends Module {
+  readonly inputSize: number;
+  /** Length of the state vector carried between steps. */
+  readonly stateSize: number;
+  /** Length of the per-step output (motor neurons for wired cells). */
+  readonly outputSize: number;
+  /** Advances by `ts` (B, 1) seconds: x (B, inputSize), h (B, stateSize) → [output, new state]. */
+  step(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, training?: boolean): [tf.Tensor2D, tf.Tensor2D];
+}
