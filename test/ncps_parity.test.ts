@@ -39,6 +39,7 @@ function checkCase(dir: string): void {
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`ncps parity on the ${backend} backend`, () => {
     before(() => useBackend(backend));
+    after(() => useBackend());
 
     for (const group of ['ncps', 'ncps_from_ts']) {
       describe(group === 'ncps' ? 'checkpoints saved by ncps' : 'checkpoints saved here, run by ncps', () => {

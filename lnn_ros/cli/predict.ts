@@ -104,5 +104,8 @@ export async function run(argv: string[]): Promise<number> {
   const result = predictJson(model, input, values.input!);
   fs.mkdirSync(path.dirname(path.resolve(values.output!)), { recursive: true });
   writeFileAtomic(values.output!, JSON.stringify(result));
+  const [batch, steps] = [(input as { x: unknown[][] }).x.length, (input as { x: unknown[][] }).x[0].length];
+  console.log(`${values.output}: ${batch} sequence(s) × ${steps} step(s) → ${model.outputSize} output(s) per step, state size ${model.stateSize}`);
+  model.dispose();
   return 0;
 }

@@ -34,9 +34,9 @@ async function tryBackend(name: BackendName): Promise<boolean> {
  * Selects the backend once per process. `requested` (from config) wins over the environment
  * variable; with neither, the preference order above is tried. Returns the backend in use.
  */
-export function initBackend(requested?: string, log: (line: string) => void = (l) => console.error(l)): Promise<BackendName> {
+export async function initBackend(requested?: string, log: (line: string) => void = (l) => console.error(l)): Promise<BackendName> {
   if (chosen) return chosen;
-  const wanted = requested ?? process.env[BACKEND_ENV];
+  const wanted = requested ?? (process.env[BACKEND_ENV] || undefined);
   if (wanted !== undefined && !(BACKEND_NAMES as readonly string[]).includes(wanted)) {
     const source = requested !== undefined ? 'backend' : BACKEND_ENV;
     throw new ConfigError(requested !== undefined ? undefined : 'environment', source, `unknown backend '${wanted}' (expected one of ${BACKEND_NAMES.join(', ')})`);

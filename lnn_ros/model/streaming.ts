@@ -40,8 +40,8 @@ export class TfjsStreamingPolicy implements StreamingPolicy {
     this.c?.dispose();
     this.h = h;
     this.c = c ?? null;
-    const result = out.dataSync() as Float32Array;
-    out.dispose();
+    const result = (out.dataSync() as Float32Array).slice();
+    if (out !== h) out.dispose(); // an unprojected CfC's output is its state
     return result;
   }
 

@@ -2,9 +2,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendName, initBackend } from '../../lnn_ros/kernels/backend';
 
+/** Switches to `name`, or back to the package's choice when absent. */
 export async function useBackend(name?: BackendName): Promise<void> {
-  await initBackend(undefined, () => undefined);
-  if (name && tf.getBackend() !== name) await tf.setBackend(name);
+  const chosen = await initBackend(undefined, () => undefined);
+  if (tf.getBackend() !== (name ?? chosen)) await tf.setBackend(name ?? chosen);
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -15,6 +15,12 @@ interface Column {
   nodes: string[];
 }
 
+interface NodePosition {
+  x: number;
+  y: number;
+  column: number;
+}
+
 interface Synapse {
   from: string;
   to: string;
@@ -35,20 +41,25 @@ const COLUMN_GAP = 200;
 const ROW_GAP = 34;
 const RADIUS = 12;
 const MARGIN = 40;
-const HEADER_HEIGHT = 76;
+const HEADER_HEIGHT = 96;
 const LEGEND_HEIGHT = 70;
 const MIN_WIDTH = 620;
 const ARC_ROOM = 80;
+// Rough average glyph widths (px) of the two title lines, to size the canvas.
+const TITLE_CHAR_WIDTH = 8.4;
+const SUBTITLE_CHAR_WIDTH = 6.6;
 
 export function wiringToDot(wiring: Wiring): string {
   const columns = layoutColumns(wiring);
+  const [title, subtitle] = describe(wiring);
   const lines = [
-    `// Wiring diagram: ${describe(wiring)}`,
+    `// ${title}`,
+    `// ${subtitle}`,
     '// Render with: dot -Tsvg wiring.dot -o wiring.svg',
     'digraph wiring {',
     '  rankdir=LR;',
     '  labelloc=t;',
-    `  label="${escapeDot(describe(wiring))}\\ngreen: excitatory, red (tee): inhibitory";`,
+    `  label="${escapeDot(title)}\\n${escapeDot(subtitle)}\\ngreen: excitatory, red (tee): inhibitory";`,
     '  node [shape=circle, style=filled, fontname="Helvetica", fontsize=10, fontcolor=white];',
     '  edge [arrowsize=0.6];',
   ];
@@ -70,32 +81,36 @@ export function wiringToDot(wiring: Wiring): string {
 export function wiringToSvg(wiring: Wiring): string {
   const columns = layoutColumns(wiring);
   const tallest = Math.max(...columns.map((column) => column.nodes.length));
+  const [title, subtitle] = describe(wiring);
   // Room right of the last column for arcs between neurons of one column.
   const drawingWidth = (columns.length - 1) * COLUMN_GAP + 2 * RADIUS + ARC_ROOM;
-  const width = Math.max(MIN_WIDTH, 2 * MARGIN + drawingWidth);
+  const titleWidth = Math.max(title.length * TITLE_CHAR_WIDTH, subtitle.length * SUBTITLE_CHAR_WIDTH);
+  const width = Math.ceil(Math.max(MIN_WIDTH, drawingWidth, titleWidth) + 2 * MARGIN);
   const height = HEADER_HEIGHT + tallest * ROW_GAP + LEGEND_HEIGHT;
   const left = (width - drawingWidth) / 2 + RADIUS;
+  const columnX = (column: number): number => round(left + column * COLUMN_GAP);
 
-  const position = new Map<string, { x: number; y: number; column: number }>();
+  const position = new Map<string, NodePosition>();
   columns.forEach((column, c) => {
     const top = HEADER_HEIGHT + ((tallest - column.nodes.length) * ROW_GAP) / 2 + ROW_GAP / 2;
-    column.nodes.forEach((node, row) => position.set(node, { x: left + c * COLUMN_GAP, y: top + row * ROW_GAP, column: c }));
+    column.nodes.forEach((node, row) => position.set(node, { x: columnX(c), y: round(top + row * ROW_GAP), column: c }));
   });
 
   const out: string[] = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
-    `<title>${escapeXml(`Wiring diagram: ${describe(wiring)}`)}</title>`,
+    `<title>${escapeXml(title)}</title>`,
     '<defs>',
     arrowMarker('excitatory', 'M0,0 L8,4 L0,8 z'),
     arrowMarker('inhibitory', 'M6,0 L8,0 L8,8 L6,8 z'),
     '</defs>',
     `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${MARGIN}" y="26" font-size="15" font-weight="bold">${escapeXml(describe(wiring))}</text>`,
+    `<text x="${MARGIN}" y="26" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text x="${MARGIN}" y="46" font-size="12" fill="#444">${escapeXml(subtitle)}</text>`,
   ];
   columns.forEach((column, c) => {
     const label = `${column.kind[0].toUpperCase()}${column.kind.slice(1)} (${column.nodes.length})`;
-    out.push(`<text x="${left + c * COLUMN_GAP}" y="${HEADER_HEIGHT - 16}" font-size="13" text-anchor="middle">${label}</text>`);
+    out.push(`<text x="${columnX(c)}" y="${HEADER_HEIGHT - 16}" font-size="13" text-anchor="middle">${label}</text>`);
   });
 
   out.push('<g class="synapses" fill="none" stroke-width="1.2" stroke-opacity="0.7">');
@@ -156,22 +171,41 @@ function synapses(wiring: Wiring): Synapse[] {
   return found;
 }
 
-/** Forward links as S-curves; links within a column (or backwards) as arcs bulging right; self-loops as loops. */
-function synapsePath(from: { x: number; y: number; column: number }, to: { x: number; y: number; column: number }): string {
+/**
+ * Links between columns as S-curves (leaving the right side going forward, the left side going
+ * back); links within a column as arcs bulging right, leaving and entering off the horizontal so
+ * they do not hide the straight links; self-loops as small loops.
+ */
+function synapsePath(from: NodePosition, to: NodePosition): string {
+  const r = RADIUS;
   if (from.x === to.x && from.y === to.y) {
-    const r = RADIUS;
-    return `M${from.x + r * 0.7},${from.y - r * 0.7} C${from.x + 3.2 * r},${from.y - 3 * r} ${from.x + 3.2 * r},${from.y + 3 * r} ${from.x + r * 1.1},${from.y + r * 0.9}`;
+    return path([from.x + 0.7 * r, from.y - 0.7 * r], [from.x + 3.2 * r, from.y - 3 * r], [from.x + 3.2 * r, from.y + 3 * r], [from.x + 1.1 * r, from.y + 0.9 * r]);
   }
-  if (to.column > from.column) {
-    const startX = from.x + RADIUS;
-    const endX = to.x - RADIUS - 3;
+  if (from.column !== to.column) {
+    const direction = to.column > from.column ? 1 : -1;
+    const startX = from.x + direction * r;
+    const endX = to.x - direction * (r + 3);
     const middle = (startX + endX) / 2;
-    return `M${startX},${from.y} C${middle},${from.y} ${middle},${to.y} ${endX},${to.y}`;
+    return path([startX, from.y], [middle, from.y], [middle, to.y], [endX, to.y]);
   }
-  const bulge = RADIUS * 2 + Math.min(Math.abs(to.y - from.y) * 0.35, COLUMN_GAP * 0.6) + (from.x - to.x) * 0.25;
-  const startX = from.x + RADIUS;
-  const endX = to.x + RADIUS + 3;
-  return `M${startX},${from.y} C${from.x + bulge},${from.y} ${to.x + bulge},${to.y} ${endX},${to.y}`;
+  const down = to.y > from.y ? 1 : -1;
+  const bulge = 2 * r + Math.min(Math.abs(to.y - from.y) * 0.35, ARC_ROOM - r);
+  return path(
+    [from.x + 0.77 * r, from.y + down * 0.64 * r],
+    [from.x + bulge, from.y + down * 0.3 * bulge],
+    [to.x + bulge, to.y - down * 0.3 * bulge],
+    [to.x + 1.05 * r, to.y - down * 0.9 * r],
+  );
+}
+
+/** A cubic Bezier `M start C c1 c2 end`, coordinates to 0.1 px. */
+function path(...points: Array<[number, number]>): string {
+  const [start, ...controls] = points.map(([x, y]) => `${round(x)},${round(y)}`);
+  return `M${start} C${controls.join(' ')}`;
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
 }
 
 function arrowMarker(polarity: Polarity, shape: string): string {
@@ -203,12 +237,16 @@ function legend(wiring: Wiring, x: number, y: number): string[] {
   return items;
 }
 
-function describe(wiring: Wiring): string {
+/** Title (what it is, how big) and subtitle (the constructor arguments). */
+function describe(wiring: Wiring): [string, string] {
   const { wiring: kind, ...args } = wiring.config();
-  const argumentList = Object.entries(args)
+  const title =
+    `${kind} wiring: ${wiring.inputDim} inputs, ${wiring.units} neurons (${wiring.outputDim} motor), ` +
+    `${wiring.synapseCount} synapses + ${wiring.sensorySynapseCount} sensory synapses`;
+  const subtitle = Object.entries(args)
     .map(([key, value]) => `${key}=${value}`)
     .join(', ');
-  return `${kind}(${argumentList}), ${wiring.inputDim} inputs, ${wiring.synapseCount} synapses, ${wiring.sensorySynapseCount} sensory synapses`;
+  return [title, subtitle];
 }
 
 /** `s3` for sensory_3, `7` for neuron_7. */

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../errors';
+import { ConfigObject } from '../../config/config_object';
 import { AutoNcpWiring } from './auto_ncp';
 import { FullyConnectedWiring } from './fully_connected';
 import { NcpWiring } from './ncp';
@@ -17,91 +17,74 @@ export { wiringToDot, wiringToSvg } from './diagram';
 export { Wiring, WiringArgumentError } from './wiring';
 export type { AutoNcpConfig, FullyConnectedConfig, NcpConfig, NeuronType, RandomConfig, WiringConfig } from './wiring';
 
-type ValueType = 'number' | 'boolean';
-
-/** Per wiring: each key's type and whether it may be omitted (then the ncps default applies). */
-const CONFIG_KEYS: Record<WiringConfig['wiring'], Record<string, { type: ValueType; optional: boolean }>> = {
-  AutoNCP: {
-    units: { type: 'number', optional: false },
-    output_size: { type: 'number', optional: false },
-    sparsity_level: { type: 'number', optional: true },
-    seed: { type: 'number', optional: true },
-  },
-  NCP: {
-    inter_neurons: { type: 'number', optional: false },
-    command_neurons: { type: 'number', optional: false },
-    motor_neurons: { type: 'number', optional: false },
-    sensory_fanout: { type: 'number', optional: false },
-    inter_fanout: { type: 'number', optional: false },
-    recurrent_command_synapses: { type: 'number', optional: false },
-    motor_fanin: { type: 'number', optional: false },
-    seed: { type: 'number', optional: true },
-  },
-  FullyConnected: {
-    units: { type: 'number', optional: false },
-    output_dim: { type: 'number', optional: true },
-    erev_init_seed: { type: 'number', optional: true },
-    self_connections: { type: 'boolean', optional: true },
-  },
-  Random: {
-    units: { type: 'number', optional: false },
-    output_dim: { type: 'number', optional: true },
-    sparsity_level: { type: 'number', optional: true },
-    random_seed: { type: 'number', optional: true },
-  },
-};
+const WIRING_KINDS: ReadonlyArray<WiringConfig['wiring']> = ['AutoNCP', 'NCP', 'FullyConnected', 'Random'];
 
 /**
  * Builds a wiring from its config object form, e.g. `{wiring: AutoNCP, units: 12, output_size: 2}`.
  * Every problem is a ConfigError naming `file` and the key under `keyPrefix` (e.g. `units.seed`).
  */
 export function wiringFromConfig(config: unknown, file?: string, keyPrefix = 'units'): Wiring {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new ConfigError(file, keyPrefix, 'must be a mapping with a `wiring` key');
-  }
-  const entries = config as Record<string, unknown>;
-  const kind = entries.wiring;
-  if (typeof kind !== 'string' || !Object.hasOwn(CONFIG_KEYS, kind)) {
-    const known = Object.keys(CONFIG_KEYS).join(', ');
-    throw new ConfigError(file, `${keyPrefix}.wiring`, `must be one of ${known}, got ${JSON.stringify(kind)}`);
-  }
-  const wiringKind = kind as WiringConfig['wiring'];
-  const schema = CONFIG_KEYS[wiringKind];
-  for (const [key, value] of Object.entries(entries)) {
-    if (key === 'wiring') continue;
-    const expected = schema[key];
-    if (expected === undefined) {
-      throw new ConfigError(file, `${keyPrefix}.${key}`, `unknown key for ${kind}; known keys: ${Object.keys(schema).join(', ')}`);
-    }
-    if (typeof value !== expected.type) {
-      throw new ConfigError(file, `${keyPrefix}.${key}`, `must be a ${expected.type}, got ${JSON.stringify(value)}`);
-    }
-  }
-  for (const [key, { optional }] of Object.entries(schema)) {
-    if (!optional && entries[key] === undefined) {
-      throw new ConfigError(file, `${keyPrefix}.${key}`, `is required for ${kind}`);
-    }
-  }
+  const entries = ConfigObject.from(config, file, keyPrefix);
+  const kind = entries.oneOf('wiring', WIRING_KINDS);
   try {
-    return construct(wiringKind, entries);
+    return construct(kind, entries);
   } catch (error) {
-    if (error instanceof WiringArgumentError) {
-      throw new ConfigError(file, `${keyPrefix}.${error.argument}`, error.problem);
-    }
+    if (error instanceof WiringArgumentError) throw entries.error(error.argument, error.problem);
     throw error;
   }
 }
 
-/** The keys and their types are checked by now; ranges are the constructors' job. */
-function construct(kind: WiringConfig['wiring'], args: Record<string, unknown>): Wiring {
+/** Types are checked here, ranges by the constructors; omitted keys stay undefined so the ncps defaults apply. */
+function construct(kind: WiringConfig['wiring'], entries: ConfigObject): Wiring {
+  const optionalInt = (name: string) => (entries.has(name) ? entries.int(name) : undefined);
+  const optionalNumber = (name: string) => (entries.has(name) ? entries.number(name) : undefined);
   switch (kind) {
     case 'AutoNCP':
-      return new AutoNcpWiring(args as unknown as ConstructorParameters<typeof AutoNcpWiring>[0]);
-    case 'NCP':
-      return new NcpWiring(args as unknown as ConstructorParameters<typeof NcpWiring>[0]);
+      entries.rejectUnknown(['wiring', 'units', 'output_size', 'sparsity_level', 'seed']);
+      return new AutoNcpWiring({
+        units: entries.int('units'),
+        output_size: entries.int('output_size'),
+        sparsity_level: optionalNumber('sparsity_level'),
+        seed: optionalInt('seed'),
+      });
+    case 'NCP': {
+      const counts = [
+        'inter_neurons',
+        'command_neurons',
+        'motor_neurons',
+        'sensory_fanout',
+        'inter_fanout',
+        'recurrent_command_synapses',
+        'motor_fanin',
+      ] as const;
+      entries.rejectUnknown(['wiring', ...counts, 'seed']);
+      const [inter, command, motor, sensoryFanout, interFanout, recurrent, motorFanin] = counts.map((name) => entries.int(name));
+      return new NcpWiring({
+        inter_neurons: inter,
+        command_neurons: command,
+        motor_neurons: motor,
+        sensory_fanout: sensoryFanout,
+        inter_fanout: interFanout,
+        recurrent_command_synapses: recurrent,
+        motor_fanin: motorFanin,
+        seed: optionalInt('seed'),
+      });
+    }
     case 'FullyConnected':
-      return new FullyConnectedWiring(args as unknown as ConstructorParameters<typeof FullyConnectedWiring>[0]);
+      entries.rejectUnknown(['wiring', 'units', 'output_dim', 'erev_init_seed', 'self_connections']);
+      return new FullyConnectedWiring({
+        units: entries.int('units'),
+        output_dim: optionalInt('output_dim'),
+        erev_init_seed: optionalInt('erev_init_seed'),
+        self_connections: entries.has('self_connections') ? entries.bool('self_connections') : undefined,
+      });
     case 'Random':
-      return new RandomWiring(args as unknown as ConstructorParameters<typeof RandomWiring>[0]);
+      entries.rejectUnknown(['wiring', 'units', 'output_dim', 'sparsity_level', 'random_seed']);
+      return new RandomWiring({
+        units: entries.int('units'),
+        output_dim: optionalInt('output_dim'),
+        sparsity_level: optionalNumber('sparsity_level'),
+        random_seed: optionalInt('random_seed'),
+      });
   }
 }

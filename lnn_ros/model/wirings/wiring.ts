@@ -142,7 +142,7 @@ export abstract class Wiring {
 
 /** [start, end) as a list. */
 export function range(start: number, end: number): number[] {
-  return Array.from({ length: Math.max(end - start, 0) }, (_, i) => start + i);
+  return Array.from({ length: end - start }, (_, i) => start + i);
 }
 
 /** A bad wiring constructor argument, named as in ncps; wiringFromConfig turns it into a ConfigError. */
@@ -156,6 +156,7 @@ export class WiringArgumentError extends InputError {
   }
 }
 
+/** Constructor argument checks; the error names the ncps argument. */
 export function requireInteger(key: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     const bound = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
