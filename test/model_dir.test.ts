@@ -8,7 +8,7 @@ import { predictJson } from '../lnn_ros/cli/predict';
 import { ConfigError } from '../lnn_ros/errors';
 import { parseModelConfig } from '../lnn_ros/model/model_config';
 import { CONFIG_FILE, loadModelDir, saveModelDir, WEIGHTS_FILE } from '../lnn_ros/model/model_dir';
-import { encodeSafetensors, readSafetensors } from '../lnn_ros/model/safetensors';
+import { encodeSafetensors, readSafetensors } from '../lnn_ros/io/safetensors';
 import { SequenceModel } from '../lnn_ros/model/sequence_model';
 import { useBackend } from './helpers/tf';
 

@@ -12,7 +12,7 @@ import { InputError } from '../errors';
 import { initBackend } from '../kernels/backend';
 import { loadModelDir } from '../model/model_dir';
 import { SequenceModel } from '../model/sequence_model';
-import { writeFileAtomic } from '../model/atomic';
+import { writeFileAtomic } from '../io/atomic';
 import { FlatArray, parseNumberArray, toNested } from './json_tensor';
 
 const HELP = `usage: lnn-ros predict --model DIR --input IN.json --output OUT.json [--backend wasm|cpu|tensorflow]

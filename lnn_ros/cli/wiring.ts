@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../errors';
-import { writeFileAtomic } from '../model/atomic';
+import { writeFileAtomic } from '../io/atomic';
 import { readModelConfig } from '../model/model_dir';
 import { FullyConnectedWiring, Wiring, wiringFromConfig, wiringToDot, wiringToSvg } from '../model/wirings';
 

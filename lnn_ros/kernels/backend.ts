@@ -6,6 +6,8 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// The union package registers the gradient functions that tfjs-core's CommonJS build leaves out.
+import '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -41,6 +43,8 @@ export async function initBackend(requested?: string, log: (line: string) => voi
     const source = requested !== undefined ? 'backend' : BACKEND_ENV;
     throw new ConfigError(requested !== undefined ? undefined : 'environment', source, `unknown backend '${wanted}' (expected one of ${BACKEND_NAMES.join(', ')})`);
   }
+  // PROD silences tfjs's console banners (e.g. the cpu backend's tfjs-node advert) on stdout/stderr.
+  tf.env().set('PROD', true);
   chosen = (async () => {
     const order: BackendName[] = wanted ? [wanted as BackendName] : [...BACKEND_NAMES];
     for (const name of order) {

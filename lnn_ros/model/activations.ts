@@ -24,7 +24,10 @@ export function activation(name: Activation): (x: tf.Tensor) => tf.Tensor {
   }
 }
 
-/** torch.nn.Softplus(beta=1, threshold=20): the identity above the threshold. */
+/**
+ * torch.nn.Softplus(beta=1, threshold=20) returns x above 20; tfjs's softplus switches to x a
+ * little lower, where log1p(exp(x)) and x agree to float32 precision anyway — and it has a gradient.
+ */
 export function softplus(x: tf.Tensor): tf.Tensor {
-  return tf.where(tf.greater(x, 20), x, tf.softplus(x));
+  return tf.softplus(x);
 }

@@ -37,7 +37,14 @@ export interface LTCConfig extends CommonConfig {
   implicit_param_constraints: boolean;
 }
 
-export type ModelConfig = CfCConfig | LTCConfig;
+/** Not an ncps class: the LSTM baseline of `lnn-ros fit` (ncps's LSTMCell plus a projection). */
+export interface LSTMConfig extends CommonConfig {
+  class: 'LSTM';
+  units: number;
+  proj_size: number | null;
+}
+
+export type ModelConfig = CfCConfig | LTCConfig | LSTMConfig;
 
 const COMMON_KEYS = ['format', 'class', 'input_size', 'units', 'return_sequences', 'batch_first', 'mixed_memory'];
 const CFC_KEYS = ['proj_size', 'mode', 'activation', 'backbone_units', 'backbone_layers', 'backbone_dropout'];
@@ -51,7 +58,7 @@ export function parseModelConfig(value: unknown, file?: string): ModelConfig {
   const c = ConfigObject.from(value, file);
   const format = c.string('format');
   if (format !== 'ncps') throw c.error('format', `'${format}' is not a supported model format (expected 'ncps')`);
-  const cls = c.oneOf('class', ['CfC', 'LTC'] as const);
+  const cls = c.oneOf('class', ['CfC', 'LTC', 'LSTM'] as const);
   const rawUnits = c.raw('units');
   let units: number | Record<string, unknown>;
   if (typeof rawUnits === 'object' && rawUnits !== null && !Array.isArray(rawUnits)) {
@@ -67,6 +74,12 @@ export function parseModelConfig(value: unknown, file?: string): ModelConfig {
     batch_first: c.bool('batch_first', true),
     mixed_memory: c.bool('mixed_memory', false),
   };
+  if (cls === 'LSTM') {
+    c.rejectUnknown([...COMMON_KEYS, 'proj_size']);
+    if (typeof units !== 'number') throw c.error('units', 'an LSTM takes an integer number of units, not a wiring');
+    if (common.mixed_memory) throw c.error('mixed_memory', 'an LSTM has no mixed memory to add');
+    return { ...common, class: 'LSTM', units, proj_size: c.optionalInt('proj_size', { min: 1 }) };
+  }
   if (cls === 'LTC') {
     c.rejectUnknown([...COMMON_KEYS, ...LTC_KEYS], misplaced(CFC_KEYS, 'LTC', 'CfC'));
     return {

@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import YAML from 'yaml';
 import { ConfigError, InputError } from '../errors';
-import { replaceDirAtomic, writeFileAtomic } from './atomic';
+import { replaceDirAtomic, writeFileAtomic } from '../io/atomic';
 import { ModelConfig, parseModelConfig } from './model_config';
-import { encodeSafetensors, NamedArray, readSafetensors } from './safetensors';
+import { encodeSafetensors, NamedArray, readSafetensors } from '../io/safetensors';
 import { SequenceModel } from './sequence_model';
 
 export const CONFIG_FILE = 'config.yaml';

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CfCCell } from './cells/cfc_cell';
 import { LSTMCell } from './cells/lstm_cell';
+import { LSTMRecurrentCell } from './cells/lstm_recurrent_cell';
 import { LTCCell } from './cells/ltc_cell';
 import { RecurrentCell } from './cells/recurrent_cell';
 import { WiredCfCCell } from './cells/wired_cfc_cell';
@@ -39,6 +40,7 @@ export interface SequenceOutputs {
 }
 
 function createCell(config: ModelConfig, file?: string): RecurrentCell {
+  if (config.class === 'LSTM') return new LSTMRecurrentCell(config.input_size, config.units);
   const wiring =
     typeof config.units === 'number'
       ? config.class === 'LTC'
@@ -78,7 +80,7 @@ export class SequenceModel extends Module {
     super();
     this.cell = this.submodule('rnn_cell', createCell(config, file));
     this.lstm = config.mixed_memory ? this.submodule('lstm', new LSTMCell(config.input_size, this.cell.stateSize)) : null;
-    const projSize = config.class === 'CfC' ? config.proj_size : null;
+    const projSize = config.class === 'LTC' ? null : config.proj_size;
     this.fc = projSize !== null ? this.submodule('fc', new Linear(this.cell.outputSize, projSize)) : null;
     this.outputSize = projSize ?? this.cell.outputSize;
   }
