@@ -14,6 +14,13 @@ export interface TopicInfo {
   definition?: string;
   /** YAML of the offered QoS profiles, when the bag stores them. */
   offeredQosProfiles?: string;
+  /** RIHS01 type hash (Iron and later), when the bag stores one. */
+  typeDescriptionHash?: string;
+  /**
+   * False when neither the registry nor the bag defines the type: `messages()` skips the topic
+   * (with a warning) unless `ReadOptions.includeUndecodable` is set.
+   */
+  decodable?: boolean;
 }
 
 /** A serialized message read from a bag, in log-time order. */
@@ -34,6 +41,11 @@ export interface ReadOptions {
   startNs?: bigint;
   /** Exclusive upper bound on log time. */
   endNs?: bigint;
+  /**
+   * Also yield messages of topics whose type has no definition (raw `data` only; `decoded()`
+   * throws). Default false: such topics are skipped with a warning.
+   */
+  includeUndecodable?: boolean;
 }
 
 export interface BagSummary {
@@ -43,6 +55,12 @@ export interface BagSummary {
   messageCount: number;
   topics: TopicInfo[];
   files: string[];
+  /**
+   * Damage found while opening (a truncated or corrupt file), one line per problem naming the
+   * file. Counts and times above cover the readable part; `messages()` throws an InputError where
+   * the damage starts.
+   */
+  problems?: string[];
 }
 
 /** A rosbag2 bag opened for reading: a directory with metadata.yaml, or a single .db3 / .mcap file. */
