@@ -10,6 +10,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   predict: { summary: 'run a model directory offline on a JSON input', load: () => import('./predict') },
+  train: { summary: 'train or fine-tune a driving policy from bags', load: () => import('./train') },
   fit: { summary: 'train a sequence model from .npy/.csv files (YAML config)', load: () => import('./fit') },
   wiring: { summary: "draw a model's wiring as SVG or Graphviz DOT", load: () => import('./wiring') },
   bag: { summary: 'inspect, print and convert rosbag2 recordings (info, echo, convert)', load: () => import('./bag') },

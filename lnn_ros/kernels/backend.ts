@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // The union package registers the gradient functions that tfjs-core's CommonJS build leaves out.
 import '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
+import { registerWasmTrainingKernels } from './wasm_training_kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -50,6 +51,7 @@ export async function initBackend(requested?: string, log: (line: string) => voi
     for (const name of order) {
       if (await tryBackend(name)) {
         await tf.ready();
+        if (name === 'wasm') registerWasmTrainingKernels();
         log(`lnn_ros: tfjs backend '${name}'`);
         return name;
       }

@@ -10,6 +10,7 @@ import { ConfigError, InputError } from '../errors';
 import { replaceDirAtomic, writeFileAtomic } from '../io/atomic';
 import { ModelConfig, parseModelConfig } from './model_config';
 import { encodeSafetensors, NamedArray, readSafetensors } from '../io/safetensors';
+import { Module } from './module';
 import { SequenceModel } from './sequence_model';
 
 export const CONFIG_FILE = 'config.yaml';
@@ -35,12 +36,12 @@ export function readModelConfig(dir: string): ModelConfig {
 }
 
 /** The model's tensors under their state_dict names, copied out as float32 arrays. */
-export function stateDict(model: SequenceModel): Map<string, NamedArray> {
+export function stateDict(model: Module): Map<string, NamedArray> {
   return new Map(model.namedTensors().map((e) => [e.name, { shape: e.variable.shape, data: e.variable.dataSync() as Float32Array }]));
 }
 
 /** Assigns every tensor of `weights` to the model; rejects missing, unexpected, misshapen or non-finite ones. */
-export function loadStateDict(model: SequenceModel, weights: Map<string, NamedArray>, file = '<weights>'): void {
+export function loadStateDict(model: Module, weights: Map<string, NamedArray>, file = '<weights>'): void {
   const entries = model.namedTensors();
   const known = new Set(entries.map((e) => e.name));
   for (const name of weights.keys()) {

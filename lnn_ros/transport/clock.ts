@@ -48,14 +48,20 @@ export class SimClock implements Clock {
     };
   }
 
-  /** Moves time forward to `ns`, firing each due timer at its own due time. Never goes back. */
+  /**
+   * Moves time forward to `ns`, firing each due timer at its own due time. A timer a whole
+   * period or more behind fires once, now, and skips the missed periods (as rclcpp's timers do
+   * when sim time jumps). Never goes back.
+   */
   advanceTo(ns: bigint): void {
     if (ns <= this.current) return;
     for (;;) {
       const due = this.timers.filter((t) => t.nextNs <= ns).sort((a, b) => (a.nextNs < b.nextNs ? -1 : a.nextNs > b.nextNs ? 1 : 0))[0];
       if (!due) break;
-      this.current = due.nextNs;
-      due.nextNs += due.periodNs;
+      const late = ns - due.nextNs >= due.periodNs;
+      const at = late ? ns : due.nextNs;
+      if (at > this.current) this.current = at;
+      due.nextNs = at + due.periodNs;
       due.callback();
     }
     this.current = ns;

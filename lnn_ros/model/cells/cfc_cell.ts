@@ -3,6 +3,8 @@
  * modes. Weights and names follow ncps/torch/cfc_cell.py so checkpoints load unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { cfcStepOp } from '../../kernels/fused_cfc_step';
+import { fusedTraining } from '../../kernels/fused_ops';
 import { Activation, activation } from '../activations';
 import { uniform } from '../init';
 import { Linear } from '../linear';
@@ -56,7 +58,8 @@ export class CfCCell extends Module implements RecurrentCell {
   readonly ff2: Linear | null;
   readonly timeA: Linear | null;
   readonly timeB: Linear | null;
-  private readonly act: (x: tf.Tensor) => tf.Tensor;
+  /** The backbone activation (also used for interpretability outside the step). */
+  readonly activate: (x: tf.Tensor) => tf.Tensor2D;
 
   constructor(
     readonly inputSize: number,
@@ -71,7 +74,7 @@ export class CfCCell extends Module implements RecurrentCell {
     const backboneUnits = options.backboneUnits ?? 128;
     this.stateSize = hiddenSize;
     this.outputSize = hiddenSize;
-    this.act = activation(this.activationName);
+    this.activate = activation(this.activationName) as (x: tf.Tensor) => tf.Tensor2D;
 
     const mask = options.sparsityMask;
     // Stored as abs(mask.T): (hidden, input+hidden), the shape of the ff weights.
@@ -96,10 +99,15 @@ export class CfCCell extends Module implements RecurrentCell {
 
   /** One step: x (B, I), h (B, H), ts (B, 1) elapsed time → [output, new state], both h'. */
   step(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, training = false): [tf.Tensor2D, tf.Tensor2D] {
+    // Backbone dropout (training, layers 2..) is not fused: it takes the tfjs graph below.
+    if (fusedTraining() && !(training && this.backboneDropout > 0 && this.backboneLayers > 1)) {
+      const fused = cfcStepOp(x, h, ts, this);
+      return [fused, fused];
+    }
     let z: tf.Tensor2D = tf.concat([x, h], 1); // input first, then state
     if (this.backbone) {
       this.backbone.layers.forEach((layer, l) => {
-        z = this.act(layer.apply(z)) as tf.Tensor2D;
+        z = this.activate(layer.apply(z)) as tf.Tensor2D;
         if (training && l > 0 && this.backboneDropout > 0) z = tf.dropout(z, this.backboneDropout) as tf.Tensor2D;
       });
     }

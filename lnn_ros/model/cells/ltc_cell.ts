@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Wiring } from '../wirings/wiring';
+import { fusedTraining } from '../../kernels/fused_ops';
+import { ltcStepOp } from '../../kernels/fused_ltc_step';
 import { softplus } from '../activations';
 import { uniform } from '../init';
 import { Module } from '../module';
@@ -107,7 +109,16 @@ export class LTCCell extends Module implements RecurrentCell {
     let u: tf.Tensor = x;
     if (this.inputW) u = tf.mul(u, this.inputW);
     if (this.inputB) u = tf.add(u, this.inputB);
+    const state = fusedTraining() ? ltcStepOp(u as tf.Tensor2D, v, ts, this) : this.solve(u, v, ts);
 
+    let y: tf.Tensor = this.outputSize < this.stateSize ? tf.slice(state, [0, 0], [-1, this.outputSize]) : state;
+    if (this.outputW) y = tf.mul(y, this.outputW);
+    if (this.outputB) y = tf.add(y, this.outputB);
+    return [y as tf.Tensor2D, state as tf.Tensor2D];
+  }
+
+  /** The tfjs graph of ltcStepOp (the reference): sensory synapses, then the ode_unfolds solver steps. */
+  private solve(u: tf.Tensor, v: tf.Tensor2D, ts: tf.Tensor2D): tf.Tensor {
     // Sensory synapses depend on the input only: computed once per observation. [b, source, dest]
     const sensoryAct = synapses(this.positive(this.sensoryW), this.sensorySigma, this.sensoryMu, this.sensorySparsityMask, u);
     const sensoryNum = tf.sum(tf.mul(sensoryAct, this.sensoryErev), 1);
@@ -125,10 +136,6 @@ export class LTCCell extends Module implements RecurrentCell {
       const den = tf.addN([tf.broadcastTo(cmT, state.shape), tf.broadcastTo(gleak, state.shape), tf.sum(act, 1), sensoryDen]);
       state = tf.div(num, tf.add(den, this.epsilon));
     }
-
-    let y: tf.Tensor = this.outputSize < this.stateSize ? tf.slice(state, [0, 0], [-1, this.outputSize]) : state;
-    if (this.outputW) y = tf.mul(y, this.outputW);
-    if (this.outputB) y = tf.add(y, this.outputB);
-    return [y as tf.Tensor2D, state as tf.Tensor2D];
+    return state;
   }
 }

@@ -1,0 +1,212 @@
+/**
+ * Kernels that let the tfjs `wasm` backend train conv nets, and train them fast.
+ *
+ * Stock tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter (a conv net cannot train at all), a
+ * naive Conv2DBackpropInput, and a BatchMatMul whose transposed variants skip XNNPACK and run ~10×
+ * slower than the plain one — and every Linear forward (x·Wᵀ) and every matmul gradient is
+ * transposed. The replacements reduce all three to the backend's own untransposed XNNPACK matmul:
+ *  - Conv2DBackpropFilter: dW = im2colᵀ(x) · dy, the transposed im2col built directly in JS.
+ *  - Conv2DBackpropInput: dx = col2im(dy · Wᵀ), with Wᵀ made by the wasm Transpose kernel.
+ *  - BatchMatMul with transposeA/B: explicit wasm transposes, then the untransposed matmul
+ *    (transposeB kept for a few-row A, where the stock path is faster).
+ * NHWC only (the wasm Conv2D forward itself accepts nothing else).
+ *
+ * Memory: tensors live on the wasm heap; `typedArrayFromHeap` views are taken only after the last
+ * allocation of a kernel, because an allocation may grow (and detach) the heap.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+type Attrs = Record<string, unknown>;
+type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: BackendWasm; attrs: Attrs };
+type WasmKernel = (args: KernelArgs) => tf.TensorInfo;
+
+let registered = false;
+/** The stock kernels replaced, kept for A/B benchmarks (bench/encoder.ts). */
+const stock: tf.KernelConfig[] = [];
+
+/** Registers the replacements for the `wasm` backend (idempotent; needs tfjs-backend-wasm loaded). */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  const matMul = original('BatchMatMul');
+  const transpose = original('Transpose');
+  const ops: WasmOps = { matMul: matMul.kernelFunc as WasmKernel, transpose: transpose.kernelFunc as WasmKernel };
+  replace(matMul, (args) => batchMatMul(args, ops));
+  replace(original('Conv2DBackpropInput'), (args) => conv2DBackpropInput(args, ops));
+  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: asKernel((args) => conv2DBackpropFilter(args, ops)) });
+  registered = true;
+}
+
+interface WasmOps {
+  matMul: WasmKernel;
+  transpose: WasmKernel;
+}
+
+function original(kernelName: string): tf.KernelConfig {
+  const config = tf.getKernel(kernelName, 'wasm');
+  if (!config) throw new Error(`wasm kernel '${kernelName}' is not registered: load @tensorflow/tfjs-backend-wasm first (initBackend does)`);
+  return config;
+}
+
+/** The stock wasm kernels that registerWasmTrainingKernels replaced (none before it ran). */
+export function replacedWasmKernels(): readonly tf.KernelConfig[] {
+  return stock;
+}
+
+/** Swaps the kernel function, keeping the original's setup (its cwrap'd wasm entry points). */
+function replace(config: tf.KernelConfig, kernelFunc: WasmKernel): void {
+  stock.push(config);
+  tf.unregisterKernel(config.kernelName, 'wasm');
+  tf.registerKernel({ ...config, kernelFunc: asKernel(kernelFunc) });
+}
+
+function asKernel(f: WasmKernel): tf.KernelFunc {
+  return f as unknown as tf.KernelFunc;
+}
+
+function view(info: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  return { dataId: info.dataId, shape, dtype: info.dtype };
+}
+
+/** Swaps the last two axes with the wasm Transpose kernel. */
+function transposeLast2(x: tf.TensorInfo, backend: BackendWasm, ops: WasmOps): tf.TensorInfo {
+  const rank = x.shape.length;
+  const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
+  return ops.transpose({ inputs: { x }, backend, attrs: { perm } });
+}
+
+/**
+ * Below this many rows of A, the stock transposeB path beats transposing B: the untransposed
+ * matmul repacks its right operand (XNNPACK weights) whenever that is a new tensor, which costs
+ * more than the whole product when A is a few rows (batch-1 inference through Linear's x·Wᵀ).
+ * Measured on this package's shapes: stock wins at 1–8 rows, the transpose from 16 rows up.
+ */
+const MIN_ROWS_TO_TRANSPOSE_B = 16;
+
+function batchMatMul(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  if (!attrs.transposeA && !attrs.transposeB) return ops.matMul(args);
+  // Transposing A always pays: it is the operand the matmul reads as is.
+  const a = attrs.transposeA ? transposeLast2(inputs.a, backend, ops) : inputs.a;
+  const rows = tf.util.sizeFromShape(a.shape) / a.shape[a.shape.length - 1];
+  const keepTransposeB = Boolean(attrs.transposeB) && rows < MIN_ROWS_TO_TRANSPOSE_B;
+  const b = attrs.transposeB && !keepTransposeB ? transposeLast2(inputs.b, backend, ops) : inputs.b;
+  const out = ops.matMul({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: keepTransposeB } });
+  if (a !== inputs.a) backend.disposeData(a.dataId);
+  if (b !== inputs.b) backend.disposeData(b.dataId);
+  return out;
+}
+
+/** The geometry of an NHWC conv, from tfjs's own shape/padding rules. */
+function convInfo(inShape: number[], filterShape: number[], attrs: Attrs): tf.backend_util.Conv2DInfo {
+  const dataFormat = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat as 'NHWC' | 'NCHW');
+  const info = tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as number | [number, number],
+    1,
+    attrs.pad as 'valid' | 'same' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    false,
+    dataFormat,
+  );
+  if (info.dataFormat !== 'channelsLast') throw new Error(`wasm conv gradients support NHWC only, got ${String(attrs.dataFormat)}`);
+  return info;
+}
+
+/**
+ * dW (fh, fw, cin, cout) = im2colᵀ(x) (fh·fw·cin, n) · dy (n, cout), n = batch·outH·outW.
+ * The big im2col matrix must be the left operand: the wasm matmul repacks its right operand
+ * (as XNNPACK weights) on every call.
+ */
+function conv2DBackpropFilter(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  const filterShape = attrs.filterShape as number[];
+  const c = convInfo(x.shape, filterShape, attrs);
+  const n = c.batchSize * c.outHeight * c.outWidth;
+  const k = c.filterHeight * c.filterWidth * c.inChannels;
+  const colsT = backend.makeOutput([1, k, n], 'float32');
+  im2colTransposed(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(colsT) as Float32Array, c);
+  const dw = ops.matMul({ inputs: { a: colsT, b: view(dy, [1, n, c.outChannels]) }, backend, attrs: { transposeA: false, transposeB: false } });
+  backend.disposeData(colsT.dataId);
+  return view(dw, filterShape);
+}
+
+/** dx = col2im(dy (n, cout) · Wᵀ (cout, fh·fw·cin)). */
+function conv2DBackpropInput(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { dy, filter } = inputs;
+  const inputShape = attrs.inputShape as number[];
+  const c = convInfo(inputShape, filter.shape, attrs);
+  const n = c.batchSize * c.outHeight * c.outWidth;
+  const k = c.filterHeight * c.filterWidth * c.inChannels;
+  const filterT = transposeLast2(view(filter, [1, k, c.outChannels]), backend, ops);
+  const cols = ops.matMul({ inputs: { a: view(dy, [1, n, c.outChannels]), b: filterT }, backend, attrs: { transposeA: false, transposeB: false } });
+  backend.disposeData(filterT.dataId);
+  const dx = backend.makeOutput(inputShape, 'float32');
+  col2im(backend.typedArrayFromHeap(cols) as Float32Array, backend.typedArrayFromHeap(dx) as Float32Array, c);
+  backend.disposeData(cols.dataId);
+  return dx;
+}
+
+/**
+ * colsT[(kh, kw, ci), (b, oh, ow)] = x[b, oh·sh − top + kh, ow·sw − left + kw, ci], 0 in the padding.
+ * One output row (b, oh) at a time, so the few input rows it reads stay in cache.
+ */
+function im2colTransposed(x: Float32Array, colsT: Float32Array, c: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = c;
+  const top = c.padInfo.top;
+  const left = c.padInfo.left;
+  const n = batchSize * outHeight * outWidth;
+  const step = strideWidth * inChannels;
+  // 'valid' windows cover only in-image pixels and write every element; padding leaves zeros.
+  if (top + left + c.padInfo.bottom + c.padInfo.right > 0) colsT.fill(0);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const column = (b * outHeight + oh) * outWidth;
+      for (let kh = 0; kh < filterHeight; kh++) {
+        const ih = oh * strideHeight - top + kh;
+        if (ih < 0 || ih >= inHeight) continue;
+        const xRow = (b * inHeight + ih) * inWidth;
+        for (let kw = 0; kw < filterWidth; kw++) {
+          // Output columns whose input column is inside the image: [owStart, owEnd).
+          const owStart = Math.min(outWidth, Math.max(0, Math.ceil((left - kw) / strideWidth)));
+          const owEnd = Math.min(outWidth, Math.floor((inWidth - 1 + left - kw) / strideWidth) + 1);
+          const src0 = (xRow + owStart * strideWidth - left + kw) * inChannels;
+          for (let ci = 0; ci < inChannels; ci++) {
+            const dst = ((kh * filterWidth + kw) * inChannels + ci) * n + column;
+            for (let ow = owStart, src = src0 + ci; ow < owEnd; ow++, src += step) colsT[dst + ow] = x[src];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dx[b, ih, iw, ci] = Σ cols[(b, oh, ow), (kh, kw, ci)] over the windows covering (ih, iw). */
+function col2im(cols: Float32Array, dx: Float32Array, c: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = c;
+  const top = c.padInfo.top;
+  const left = c.padInfo.left;
+  const rowLength = filterWidth * inChannels;
+  dx.fill(0);
+  let row = 0; // (b, oh, ow, kh): one filter row of one window
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const iw0 = ow * strideWidth - left;
+        // The filter row's in-image part, contiguous in both dx and cols.
+        const start = Math.max(0, -iw0) * inChannels;
+        const end = Math.min(filterWidth, inWidth - iw0) * inChannels;
+        for (let kh = 0; kh < filterHeight; kh++, row++) {
+          const ih = oh * strideHeight - top + kh;
+          if (ih < 0 || ih >= inHeight) continue;
+          const dst = ((b * inHeight + ih) * inWidth + iw0) * inChannels;
+          const src = row * rowLength;
+          for (let i = start; i < end; i++) dx[dst + i] += cols[src + i];
+        }
+      }
+    }
+  }
+}

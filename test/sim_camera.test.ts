@@ -1,0 +1,139 @@
+/** The simulator's camera: pinhole geometry against a straight road, conditions, determinism, speed. */
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import YAML from 'yaml';
+import { PinholeCamera, PinholeCameraOptions } from '../lnn_ros/sim/camera';
+import { Condition, CONDITIONS_DIR } from '../lnn_ros/sim/conditions';
+import { Road } from '../lnn_ros/sim/road';
+import { Simulator } from '../lnn_ros/sim/simulator';
+
+/** A stadium: two 300 m straights joined by half circles of radius 40 m. */
+function stadium(): Road {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let x = 0; x < 300; x += 0.1) xs.push(x), ys.push(0);
+  for (let a = 0; a < Math.PI; a += 0.1 / 40) xs.push(300 + 40 * Math.sin(a)), ys.push(40 - 40 * Math.cos(a));
+  for (let x = 300; x > 0; x -= 0.1) xs.push(x), ys.push(80);
+  for (let a = 0; a < Math.PI; a += 0.1 / 40) xs.push(-40 * Math.sin(a)), ys.push(40 + 40 * Math.cos(a));
+  return new Road(xs, ys);
+}
+
+/** Summer without texture, so that the road's coverage of a pixel can be read back from its colour. */
+function flat(): Condition {
+  const doc = YAML.parse(fs.readFileSync(path.join(CONDITIONS_DIR, 'summer.yaml'), 'utf8'));
+  doc.surface.texture = 0;
+  return Condition.parse(doc, 'flat summer');
+}
+
+function frame(sim: Simulator): Uint8Array {
+  return sim.renderCamera(new Uint8Array(sim.camera.width * sim.camera.height * 3));
+}
+
+/** Least-squares u = α + β·v. */
+function fitLine(points: Array<[number, number]>): [number, number] {
+  const n = points.length;
+  const mv = points.reduce((a, [v]) => a + v, 0) / n;
+  const mu = points.reduce((a, [, u]) => a + u, 0) / n;
+  const beta = points.reduce((a, [v, u]) => a + (v - mv) * (u - mu), 0) / points.reduce((a, [v]) => a + (v - mv) ** 2, 0);
+  return [mu - beta * mv, beta];
+}
+
+describe('sim camera', () => {
+  const road = stadium();
+
+  for (const camera of [{}, { pitchDeg: 12, fovDeg: 60, width: 160, height: 64 }, { pitchDeg: -2, mountHeight: 1.8 }] as Array<Partial<PinholeCameraOptions>>) {
+    it(`puts a straight road's vanishing point on the horizon, cy − f·tan(pitch) (${JSON.stringify(camera)})`, () => {
+      const sim = new Simulator({ seed: 1, road, condition: flat(), camera, start: { s: 20 } });
+      const cam = sim.camera;
+      const image = frame(sim);
+      const left: Array<[number, number]> = [];
+      const right: Array<[number, number]> = [];
+      for (let v = Math.ceil(cam.horizonRow()) + 2; v < cam.height; v++) {
+        // Only rows nearer than the far straight, where each edge crosses the row once.
+        if (cam.groundForward(v + 0.5, cam.groundScale(v + 0.5)) > 60) continue;
+        // Road coverage of a pixel from its colour: grass has g − r = 42, asphalt and paint 0.
+        const road = (u: number) => 1 - Math.min(1, Math.max(0, (image[3 * (v * cam.width + u) + 1] - image[3 * (v * cam.width + u)]) / 42));
+        if (road(0) > 0 || road(cam.width - 1) > 0) continue;
+        let leftSum = 0;
+        let rightSum = 0;
+        for (let u = 0; u < cam.cx; u++) leftSum += road(u);
+        for (let u = cam.cx; u < cam.width; u++) rightSum += road(u);
+        left.push([v + 0.5, cam.cx - leftSum]);
+        right.push([v + 0.5, cam.cx + rightSum]);
+      }
+      assert.ok(left.length >= 10, `${left.length} rows with both edges`);
+      const [aL, bL] = fitLine(left);
+      const [aR, bR] = fitLine(right);
+      const v = (aR - aL) / (bL - bR);
+      const u = aL + bL * v;
+      const horizon = cam.cy - cam.f * Math.tan(cam.pitch);
+      assert.ok(Math.abs(v - horizon) < 1, `vanishing row ${v.toFixed(2)} vs horizon ${horizon.toFixed(2)}`);
+      assert.ok(Math.abs(u - cam.cx) < 1, `vanishing column ${u.toFixed(2)} vs cx ${cam.cx}`);
+      // And the edge lines run where the pinhole model projects the road edges.
+      const near = left[left.length - 1][0];
+      const forward = cam.groundForward(near, cam.groundScale(near));
+      const edge = cam.projectGround(forward, road.halfWidth)!;
+      assert.ok(Math.abs(edge.u - (aL + bL * near)) < 0.5, `left edge at row ${near}: ${edge.u} vs ${aL + bL * near}`);
+    });
+  }
+
+  it('projects ground points back to the rows they were cast from', () => {
+    const cam = new PinholeCamera({ pitchDeg: 7 });
+    for (const v of [40, 50.5, 77.9]) {
+      const forward = cam.groundForward(v, cam.groundScale(v));
+      const p = cam.projectGround(forward, 1.2)!;
+      assert.ok(Math.abs(p.v - v) < 1e-9);
+    }
+    assert.equal(cam.groundScale(cam.horizonRow() - 1), Infinity);
+  });
+
+  it('renders the same bytes for the same seed and pose, other bytes for another seed', () => {
+    const hashes = [1, 1, 2].map((seed) => {
+      const sim = new Simulator({ seed, driver: 'expert', condition: Condition.named('noisy-camera') });
+      const hash = createHash('sha256');
+      for (let i = 0; i < 200; i++) if (sim.step().camera) hash.update(frame(sim));
+      return hash.digest('hex');
+    });
+    assert.equal(hashes[0], hashes[1]);
+    assert.notEqual(hashes[0], hashes[2]);
+  });
+
+  it('shows each condition: night is dark, fog greys the distance, snow whitens the verges, noise is noisy', () => {
+    const view = (name: string) => frame(new Simulator({ seed: 4, condition: Condition.named(name), start: { s: 30 } }));
+    const mean = (img: Uint8Array, from = 0, to = img.length) => img.subarray(from, to).reduce((a, b) => a + b, 0) / (to - from);
+    const summer = view('summer');
+    const cam = new PinholeCamera();
+    const rowBytes = cam.width * 3;
+    const horizon = Math.ceil(cam.horizonRow());
+    const farGround = [horizon * rowBytes, (horizon + 4) * rowBytes] as const;
+    assert.ok(mean(view('night')) < mean(summer) / 3, 'night');
+    const spread = (img: Uint8Array) => {
+      const m = mean(img, ...farGround);
+      return Math.sqrt(img.subarray(...farGround).reduce((a, b) => a + (b - m) ** 2, 0) / (farGround[1] - farGround[0]));
+    };
+    assert.ok(spread(view('fog')) < spread(summer) / 3, 'fog flattens the far ground');
+    // The verge beside the road, a few rows below the horizon at the image's side.
+    const verge = (img: Uint8Array) => img[(horizon + 6) * rowBytes];
+    assert.ok(verge(view('winter')) > 180 && verge(summer) < 120, `snowy verge ${verge(view('winter'))} vs ${verge(summer)}`);
+    const noisy = view('noisy-camera');
+    const diff = Math.sqrt(summer.reduce((a, b, i) => a + (b - noisy[i]) ** 2, 0) / summer.length);
+    assert.ok(diff > 12 && diff < 20, `pixel noise ${diff}`);
+  });
+
+  it('renders a 200×78 frame in well under 2 ms', () => {
+    const sim = new Simulator({ seed: 2, driver: 'expert' });
+    const image = new Uint8Array(200 * 78 * 3);
+    for (let i = 0; i < 200; i++) sim.renderCamera(image);
+    const n = 500;
+    const start = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      sim.step();
+      sim.renderCamera(image);
+    }
+    const ms = process.cpuUsage(start).user / 1e3 / n;
+    // Generous against a busy machine; typically ~0.6 ms.
+    assert.ok(ms < 3, `${ms.toFixed(2)} ms per frame`);
+  });
+});
