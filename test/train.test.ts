@@ -33,6 +33,14 @@ describe('lnn-ros train', function () {
     assert.equal(command.length, 2);
     assert.ok(command.every(Number.isFinite));
     policy.dispose();
+
+    // lnn-ros eval replays the bag through drive_node and compares with the recorded commands.
+    const evalDir = path.join(path.dirname(out), 'eval');
+    assert.equal(await main(['eval', '--model', out, '--bag', bag, '--output', evalDir]), 0);
+    const report = JSON.parse(fs.readFileSync(path.join(evalDir, 'eval.json'), 'utf8'));
+    assert.ok(report.paired > 1000, `paired ${report.paired}`);
+    assert.ok(report.mse['angular.z'] < metrics.baseline_mse * 2, JSON.stringify(report.mse));
+    assert.match(fs.readFileSync(path.join(evalDir, 'commands.svg'), 'utf8'), /policy angular\.z/);
   });
 
   it('names a missing topic', async () => {

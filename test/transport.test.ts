@@ -115,8 +115,9 @@ describe('ROS arguments and params files', () => {
   it('merges /** and the node section, and names a missing ros__parameters', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-params-')), 'p.yaml');
     fs.writeFileSync(file, '/**:\n  ros__parameters:\n    use_sim_time: true\ndrive_node:\n  ros__parameters:\n    camera: {topic: /cam}\n');
-    const params = loadNodeParameters([file], 'drive_node');
+    const { params, file: source } = loadNodeParameters([file], 'drive_node');
     assert.deepEqual(params, { use_sim_time: true, camera: { topic: '/cam' } });
+    assert.equal(source, file);
     assert.deepEqual(flattenParameters(applyOverrides(params, { 'camera.topic': '/other' })), [['use_sim_time', true], ['camera.topic', '/other']]);
     fs.writeFileSync(file, 'drive_node:\n  camera: {topic: /cam}\n');
     assert.throws(() => loadNodeParameters([file], 'drive_node'), /drive_node\.ros__parameters: missing/);

@@ -55,7 +55,8 @@ interface ConvCase {
   outChannels: number;
   kernel: number;
   stride: number;
-  padding: ConvPadding;
+  /** A number is explicit symmetric padding. */
+  padding: ConvPadding | number;
 }
 
 /** Random geometries from a fixed seed (two per channels × stride × padding), plus lane-keeping-like ones. */
@@ -85,6 +86,7 @@ function convCases(): ConvCase[] {
     { batch: 2, height: 13, width: 21, inChannels: 3, outChannels: 24, kernel: 5, stride: 2, padding: 'valid' },
     { batch: 2, height: 9, width: 12, inChannels: 24, outChannels: 36, kernel: 5, stride: 2, padding: 'same' },
     { batch: 3, height: 6, width: 9, inChannels: 36, outChannels: 8, kernel: 3, stride: 1, padding: 'same' },
+    { batch: 2, height: 9, width: 10, inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1 },
   );
   return cases;
 }
@@ -100,7 +102,7 @@ describe('wasm training kernels', function () {
   after(async () => useBackend());
 
   for (const c of convCases()) {
-    const name = `b${c.batch} ${c.height}×${c.width}×${c.inChannels} → ${c.outChannels}@${c.kernel}×${c.kernel}/${c.stride} ${c.padding}`;
+    const name = `b${c.batch} ${c.height}×${c.width}×${c.inChannels} → ${c.outChannels}@${c.kernel}×${c.kernel}/${c.stride} pad ${c.padding}`;
     it(`conv2d gradients match cpu: ${name}`, async () => {
       const xShape = [c.batch, c.height, c.width, c.inChannels] as const;
       const wShape = [c.kernel, c.kernel, c.inChannels, c.outChannels] as const;

@@ -1,4 +1,5 @@
 /** `lnn-ros fit --config FILE [--resume]`: trains a sequence model from .npy/.csv files. */
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../errors';
 import { initBackend } from '../kernels/backend';
@@ -6,24 +7,33 @@ import { readYamlFile } from '../model/model_dir';
 import { fit, Interrupted } from '../train/fit';
 import { parseFitConfig } from '../train/fit_config';
 
-const HELP = `usage: lnn-ros fit --config FILE.yaml [--resume]
+const HELP = `usage: lnn-ros fit --config FILE.yaml [--resume] [--epochs N] [--seed N] [--output DIR]
 
 Trains and evaluates a CfC / LTC / LSTM sequence model as the YAML describes (data folder and
 split, windows, model, optimizer), writing OUTPUT/model (the best-validation model directory),
 OUTPUT/metrics.json and OUTPUT/learning_curves.svg. Ctrl-C stops after the current batch;
---resume continues from the last complete epoch. See configs/halfcheetah/ for examples.`;
+--resume continues from the last complete epoch. --epochs, --seed and --output override the
+config's training.epochs, training.seed and output. See configs/halfcheetah/ for examples.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string' }, resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string' }, resume: { type: 'boolean' }, epochs: { type: 'string' }, seed: { type: 'string' }, output: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     console.log(HELP);
     return 0;
   }
   if (!values.config) throw new InputError(`fit: --config is required\n\n${HELP}`);
-  const config = parseFitConfig(readYamlFile(values.config), values.config);
+  const doc = readYamlFile(values.config) as { training?: Record<string, unknown>; output?: string };
+  // Overrides go through the same validation as the file's own values.
+  if (values.epochs !== undefined) doc.training = { ...doc.training, epochs: Number(values.epochs) };
+  if (values.seed !== undefined) doc.training = { ...doc.training, seed: Number(values.seed) };
+  if (values.output !== undefined) doc.output = path.resolve(values.output);
+  const config = parseFitConfig(doc, values.config);
   await initBackend(config.training.backend);
   let stop = false;
   const onSignal = () => {

@@ -10,10 +10,16 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   predict: { summary: 'run a model directory offline on a JSON input', load: () => import('./predict') },
+  drive: { summary: 'run drive_node (camera + IMU in, commands out)', load: () => import('./drive') },
+  trainer: { summary: 'run trainer_node (train from bags, announce the new policy)', load: () => import('./trainer') },
+  sim: { summary: 'run the embedded simulator as a node', load: () => import('./sim') },
   train: { summary: 'train or fine-tune a driving policy from bags', load: () => import('./train') },
+  eval: { summary: 'replay a bag through drive_node and compare with the recorded commands', load: () => import('./eval') },
   fit: { summary: 'train a sequence model from .npy/.csv files (YAML config)', load: () => import('./fit') },
   wiring: { summary: "draw a model's wiring as SVG or Graphviz DOT", load: () => import('./wiring') },
   bag: { summary: 'inspect, print and convert rosbag2 recordings (info, echo, convert)', load: () => import('./bag') },
+  record: { summary: 'record topics (or the embedded simulator) into an MCAP bag', load: () => import('./record') },
+  demo: { summary: 'record the expert in the simulator, train a policy, drive it closed-loop', load: () => import('./demo') },
 };
 
 function usage(): string {

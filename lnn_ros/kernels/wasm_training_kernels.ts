@@ -116,8 +116,8 @@ function convInfo(inShape: number[], filterShape: number[], attrs: Attrs): tf.ba
 
 /**
  * dW (fh, fw, cin, cout) = im2colᵀ(x) (fh·fw·cin, n) · dy (n, cout), n = batch·outH·outW.
- * The big im2col matrix must be the left operand: the wasm matmul repacks its right operand
- * (as XNNPACK weights) on every call.
+ * The big im2col matrix must be the left operand: the wasm matmul repacks its right operand (as
+ * XNNPACK weights) whenever that is a new tensor, which it always is here.
  */
 function conv2DBackpropFilter(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -160,8 +160,9 @@ function im2colTransposed(x: Float32Array, colsT: Float32Array, c: tf.backend_ut
   const left = c.padInfo.left;
   const n = batchSize * outHeight * outWidth;
   const step = strideWidth * inChannels;
-  // 'valid' windows cover only in-image pixels and write every element; padding leaves zeros.
-  if (top + left + c.padInfo.bottom + c.padInfo.right > 0) colsT.fill(0);
+  // When every window lies inside the image ('valid'), every element is written below.
+  const inside = top === 0 && left === 0 && (outHeight - 1) * strideHeight + filterHeight <= inHeight && (outWidth - 1) * strideWidth + filterWidth <= inWidth;
+  if (!inside) colsT.fill(0);
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
       const column = (b * outHeight + oh) * outWidth;

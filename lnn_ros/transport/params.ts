@@ -40,9 +40,17 @@ export function parseRosArgs(argv: string[]): RosArgs {
   return out;
 }
 
+export interface NodeParameters {
+  params: Record<string, unknown>;
+  /** The last file with a section for this node by name: relative paths in it resolve against it
+   * (launch_ros adds temporary `/**` files for inline parameters). */
+  file: string | undefined;
+}
+
 /** Merges `/**` then `nodeName` sections of each file (later files win), as rcl does. */
-export function loadNodeParameters(files: string[], nodeName: string): Record<string, unknown> {
+export function loadNodeParameters(files: string[], nodeName: string): NodeParameters {
   const merged: Record<string, unknown> = {};
+  let source: string | undefined;
   for (const file of files) {
     const doc = readYamlFile(file);
     if (doc === null || typeof doc !== 'object') throw new ConfigError(file, '<root>', 'expected a mapping of node names');
@@ -54,9 +62,10 @@ export function loadNodeParameters(files: string[], nodeName: string): Record<st
         throw new ConfigError(file, `${key}.ros__parameters`, 'missing: a params file nests parameters under <node>.ros__parameters');
       }
       Object.assign(merged, params);
+      if (key !== '/**') source = file;
     }
   }
-  return merged;
+  return { params: merged, file: source ?? files[files.length - 1] };
 }
 
 /** Nested parameter mappings as ROS names them: `camera: {topic: x}` → `camera.topic`. */
