@@ -14,7 +14,12 @@ import type { BenchEntry } from './types';
 
 /** Module name → loader; each module exports `run(): Promise<BenchEntry[]>`. */
 const MODULES: Record<string, () => Promise<{ run(): Promise<BenchEntry[]> }>> = {
+  stream_step: () => import('./stream_step'),
+  stream_memory: () => import('./stream_memory'),
+  training: () => import('./training'),
+  encoder: () => import('./encoder'),
   bags: () => import('./bags'),
+  halfcheetah: () => import('./halfcheetah'),
 };
 
 function machine(): string[] {

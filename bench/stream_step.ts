@@ -8,8 +8,8 @@
  *
  *   node -r ts-node/register/transpile-only bench/stream_step.ts
  */
-import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { ncpsTorchJson } from './python';
 import { performance } from 'perf_hooks';
 import { initBackend } from '../lnn_ros/kernels/backend';
 import { KernelStreamingPolicy } from '../lnn_ros/kernels/kernel_policy';
@@ -19,7 +19,6 @@ import { StreamingPolicy, TfjsStreamingPolicy } from '../lnn_ros/model/streaming
 import type { BenchEntry } from './types';
 
 const COMMAND = 'node -r ts-node/register/transpile-only bench/stream_step.ts';
-export const PYTHON_ENV = 'LNN_ROS_BENCH_PYTHON';
 
 /** NCP(inter 12, command 6, motor 1, sensory_fanout 6, inter_fanout 4, recurrent 6, motor_fanin 6), 32 inputs. */
 const LANE_KEEPING_NCP = {
@@ -76,13 +75,7 @@ interface TorchResult {
 
 /** The reference timings, or null with the reason (no interpreter with ncps and torch, or a failed run). */
 function torchLatencies(): { result: TorchResult | null; reason: string } {
-  const python = process.env[PYTHON_ENV] || 'python3';
-  const script = path.join(__dirname, 'ncps_stream_step.py');
-  const probe = spawnSync(python, ['-c', 'import ncps, torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { result: null, reason: `${python} cannot import ncps and torch (set ${PYTHON_ENV}); the bench installs nothing` };
-  const out = spawnSync(python, [script], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (out.status !== 0) return { result: null, reason: `${path.basename(script)} failed: ${out.stderr.trim().split('\n').pop()}` };
-  return { result: JSON.parse(out.stdout) as TorchResult, reason: '' };
+  return ncpsTorchJson<TorchResult>(path.join(__dirname, 'ncps_stream_step.py'));
 }
 
 export async function run(): Promise<BenchEntry[]> {

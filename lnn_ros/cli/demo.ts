@@ -20,11 +20,12 @@ OUT/policy/, (c) drives it closed-loop through drive_node on held-out roads, rec
 OUT/closed_loop/, (d) writes OUT/summary.json and OUT/track.svg.
 --pretrained skips (a) and (b) and drives ${path.relative(process.cwd(), PRETRAINED) || PRETRAINED} (or POLICY_DIR).`;
 
-const seeds = (v: string, key: string) => {
+/** `1,2,3` → [1, 2, 3]; also used by `lnn-ros robustness`. */
+export function intList(v: string, option: string): number[] {
   const list = v.split(',').map(Number);
-  if (!list.every(Number.isInteger)) throw new InputError(`demo: --${key} expects comma-separated integers (got ${v})`);
+  if (!list.every(Number.isInteger)) throw new InputError(`--${option} expects comma-separated integers (got ${v})`);
   return list;
-};
+}
 
 export async function run(argv: string[]): Promise<number> {
   // `--pretrained` may be followed by a directory or by the next option.
@@ -48,9 +49,9 @@ export async function run(argv: string[]): Promise<number> {
   const summary = await runDemo({
     out: path.resolve(values.out!),
     pretrained: at < 0 ? null : path.resolve(pretrainedDir ?? PRETRAINED),
-    trainSeeds: values['train-seeds'] ? seeds(values['train-seeds'], 'train-seeds') : d.trainSeeds,
+    trainSeeds: values['train-seeds'] ? intList(values['train-seeds'], 'train-seeds') : d.trainSeeds,
     recordSeconds: values['record-seconds'] ? Number(values['record-seconds']) : d.recordSeconds,
-    testSeeds: values['test-seeds'] ? seeds(values['test-seeds'], 'test-seeds') : d.testSeeds,
+    testSeeds: values['test-seeds'] ? intList(values['test-seeds'], 'test-seeds') : d.testSeeds,
     laps: values.laps ? Number(values.laps) : d.laps,
     training: { ...d.training, ...(values.epochs ? { epochs: Number(values.epochs) } : {}) },
     log: (line) => console.log(line),

@@ -26,7 +26,18 @@ export interface DemoTraining {
   rnn?: Record<string, unknown>;
 }
 
-export const DEMO_RNN = { class: 'CfC', units: { wiring: 'AutoNCP', units: 16, output_size: 2, sparsity_level: 0.5, seed: 22222 } };
+/**
+ * A wired CfC's motor neurons are bounded (±1, i.e. ±1 training std of a command once
+ * denormalised), which cannot reach the yaw rate of the tightest bends; ncps's linear projection
+ * of the motor neurons (proj_size) lifts that bound.
+ */
+export const DEMO_RNN = { class: 'CfC', units: { wiring: 'AutoNCP', units: 16, output_size: 2, sparsity_level: 0.5, seed: 22222 }, proj_size: 2 };
+/** `CfC (AutoNCP 16)`, `LSTM (16)`: for logs and tables. */
+export function describeRnn(rnn: Record<string, unknown>): string {
+  const units = rnn.units as number | { wiring: string; units: number };
+  return `${String(rnn.class)} (${typeof units === 'number' ? units : `${units.wiring} ${units.units}`})`;
+}
+
 export const DEMO_TRAINING: DemoTraining = { image: { width: 64, height: 24 }, epochs: 8 };
 
 /** The trainer's config: camera + yaw rate in, the expert's speed and yaw rate out. */

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../io/atomic';
 import { trackPlotSvg } from '../sim/track_plot';
 import { PolicyTrainingResult, trainPolicy } from '../train/policy_trainer';
 import { driveClosedLoop } from './closed_loop';
-import { DEMO_STEERING_NOISE, DEMO_TRAINING, demoTrainConfig, DemoTraining } from './demo_config';
+import { DEMO_RNN, DEMO_STEERING_NOISE, DEMO_TRAINING, demoTrainConfig, DemoTraining, describeRnn } from './demo_config';
 import { driveTotals, percentile, round } from './drive_stats';
 import { runSimulation } from './sim_run';
 
@@ -43,26 +43,38 @@ function freshDir(dir: string): string {
   return dir;
 }
 
-async function recordAndTrain(o: DemoOptions): Promise<{ policy: string; training: PolicyTrainingResult; recordSimSeconds: number }> {
-  const bagsDir = freshDir(path.join(o.out, 'bags'));
+/** Records the expert with steering noise on each road into `dir/seed_N`; returns the bags and their total sim seconds. */
+export async function recordExpertBags(dir: string, seeds: number[], seconds: number, log: (line: string) => void): Promise<{ bags: string[]; simSeconds: number }> {
+  freshDir(dir);
   const bags: string[] = [];
-  let recordSimSeconds = 0;
-  for (const [i, seed] of o.trainSeeds.entries()) {
-    const bag = path.join(bagsDir, `seed_${seed}`);
-    const run = await runSimulation({ seed, driver: 'expert', seconds: o.recordSeconds, steeringNoise: DEMO_STEERING_NOISE, bag });
+  let simSeconds = 0;
+  for (const [i, seed] of seeds.entries()) {
+    const bag = path.join(dir, `seed_${seed}`);
+    const run = await runSimulation({ seed, driver: 'expert', seconds, steeringNoise: DEMO_STEERING_NOISE, bag });
     bags.push(bag);
-    recordSimSeconds += run.summary.simSeconds;
-    o.log(`[a] recorded the expert on road ${seed} (${i + 1}/${o.trainSeeds.length}): ${run.summary.simSeconds} sim s, mean |cross-track| ${run.summary.meanAbsCrossTrack.toFixed(2)} m, ${run.wallSeconds.toFixed(1)} s → ${bag}`);
+    simSeconds += run.summary.simSeconds;
+    log(`[a] recorded the expert on road ${seed} (${i + 1}/${seeds.length}): ${run.summary.simSeconds} sim s, mean |cross-track| ${run.summary.meanAbsCrossTrack.toFixed(2)} m, ${run.wallSeconds.toFixed(1)} s → ${bag}`);
   }
-  const policy = freshDir(path.join(o.out, 'policy'));
-  o.log(`[b] training CNN + ${JSON.stringify(o.training.rnn ?? 'NCP-wired CfC')} on ${bags.length} bags (${o.training.epochs} epochs, frames ${o.training.image.width}×${o.training.image.height})`);
-  const training = await trainPolicy(demoTrainConfig(bags, policy, o.training), {
+  return { bags, simSeconds };
+}
+
+/** Trains the demo's policy on `bags` into `output` (replaced), logging each epoch. */
+export async function trainDemoPolicy(bags: string[], output: string, training: DemoTraining, log: (line: string) => void): Promise<PolicyTrainingResult> {
+  freshDir(output);
+  log(`[b] training CNN + ${describeRnn(training.rnn ?? DEMO_RNN)} on ${bags.length} bags (${training.epochs} epochs, frames ${training.image.width}×${training.image.height})`);
+  const result = await trainPolicy(demoTrainConfig(bags, output, training), {
     progress: null,
-    log: (line) => o.log(`    ${line}`),
-    onEpoch: (e, total) => o.log(`[b] epoch ${e.epoch}/${total}: train loss ${e.train_loss.toFixed(4)}, val_mse ${e.val_mse.toFixed(5)} (${e.seconds.toFixed(0)} s)`),
+    log: (line) => log(`    ${line}`),
+    onEpoch: (e, total) => log(`[b] epoch ${e.epoch}/${total}: train loss ${e.train_loss.toFixed(4)}, val_mse ${e.val_mse.toFixed(5)} (${e.seconds.toFixed(0)} s)`),
   });
-  o.log(`[b] val_mse ${training.val_mse.toFixed(5)} vs baseline_mse ${training.baseline_mse.toFixed(5)} (best epoch ${training.best_epoch}) → ${policy}`);
-  return { policy, training, recordSimSeconds };
+  log(`[b] val_mse ${result.val_mse.toFixed(5)} vs baseline_mse ${result.baseline_mse.toFixed(5)} (best epoch ${result.best_epoch}) → ${output}`);
+  return result;
+}
+
+async function recordAndTrain(o: DemoOptions): Promise<{ policy: string; training: PolicyTrainingResult; recordSimSeconds: number }> {
+  const { bags, simSeconds } = await recordExpertBags(path.join(o.out, 'bags'), o.trainSeeds, o.recordSeconds, o.log);
+  const policy = path.join(o.out, 'policy');
+  return { policy, training: await trainDemoPolicy(bags, policy, o.training, o.log), recordSimSeconds: simSeconds };
 }
 
 /** Runs the demo; returns the summary written to `out/summary.json`. */
