@@ -3,14 +3,17 @@
 #   docker buildx build --platform linux/amd64,linux/arm64 -t lnn_ros .
 # Not exercised in this repository's CI (no Docker engine there); see README.
 ARG ROS_DISTRO=jazzy
+# Jetson: a JetPack/L4T image with ROS 2 Jazzy, e.g. --build-arg BASE_IMAGE=<your l4t-ros image>.
+ARG BASE_IMAGE=ros:jazzy-ros-base
 
-# Node 20 binaries for the target architecture, from the official multi-arch image.
+# Node 20 binaries (and headers, for native addons) for the target architecture.
 FROM node:20-bookworm-slim AS node
 
-FROM ros:${ROS_DISTRO}-ros-base
+FROM ${BASE_IMAGE}
 ARG ROS_DISTRO
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules
+COPY --from=node /usr/local/include/node /usr/local/include/node
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \
  && apt-get update && apt-get install -y --no-install-recommends \
@@ -21,9 +24,8 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
 
 WORKDIR /ws/src/lnn_ros
 COPY . .
-# rclnodejs (optional dependency) compiles against the sourced ROS 2 during npm ci; node-gyp
-# takes Node's headers from the copied Node installation instead of downloading them.
-ENV npm_config_nodedir=/usr/local
+# The colcon build runs scripts/npm_install.sh: native addons (better-sqlite3, and rclnodejs as an
+# optional dependency against the sourced ROS 2) compile with the copied Node headers.
 RUN rm -rf node_modules dist \
  && . /opt/ros/${ROS_DISTRO}/setup.sh \
  && cd /ws && colcon build --packages-select lnn_ros --event-handlers console_direct+
