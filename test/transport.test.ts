@@ -80,7 +80,7 @@ describe('in-process transport', () => {
     const clock = (await transport.createNode('sim')).createPublisher('rosgraph_msgs/msg/Clock', '/clock', RELIABLE);
     const fired: bigint[] = [];
     node.createTimer(0.1, () => fired.push(node.now()));
-    clock.publish({ clock: toRosTime(350_000_000n) });
+    for (let t = 50_000_000n; t <= 350_000_000n; t += 50_000_000n) clock.publish({ clock: toRosTime(t) });
     assert.deepEqual(fired, [100_000_000n, 200_000_000n, 300_000_000n]);
     assert.equal(node.now(), 350_000_000n);
     clock.publish({ clock: toRosTime(10_000_000_000n) });
