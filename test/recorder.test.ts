@@ -89,6 +89,25 @@ print(json.dumps(counts))`,
     assert.deepEqual(counts, Object.fromEntries(published));
   });
 
+  it('is read by Python rosbags as a rosbag2 bag directory (metadata.yaml + MCAP)', function () {
+    requirePython(this, ['rosbags']);
+    const counts = runPython<Record<string, number>>(
+      `import sys, json, collections
+from pathlib import Path
+from rosbags.highlevel import AnyReader
+counts = collections.Counter()
+with AnyReader([Path(sys.argv[1])]) as reader:
+    for connection, timestamp, raw in reader.messages():
+        msg = reader.deserialize(raw, connection.msgtype)
+        if connection.topic == '/camera/image_raw':
+            assert msg.width * msg.height * 3 == len(msg.data)
+        counts[connection.topic] += 1
+print(json.dumps(counts))`,
+      [bagDir],
+    );
+    assert.deepEqual(counts, Object.fromEntries(published));
+  });
+
   it('lnn-ros record --sim records the simulator for a duration', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-rec-cli-')), 'sim');
     const code = await main(['record', '--sim', '--seed', '3', '--out', out, '--duration', '2', '--topic', '/imu/data:sensor_msgs/msg/Imu', '--topic', '/expert/cmd_vel:geometry_msgs/msg/Twist']);

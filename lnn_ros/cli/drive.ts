@@ -19,7 +19,9 @@ export async function run(argv: string[]): Promise<number> {
   const condition = simAt >= 0 ? argv[simAt + 1] : undefined;
   const rest = simAt >= 0 ? [...argv.slice(0, simAt), ...argv.slice(simAt + 2)] : argv;
   const host = await hostNode(rest, 'drive_node');
-  const config = parseDriveConfig(host.params, host.paramsFile);
+  const parsed = parseDriveConfig(host.params, host.paramsFile);
+  // The embedded simulator owns the clock: follow it, or rate limits and the watchdog run on wall time.
+  const config = condition === undefined ? parsed : { ...parsed, useSimTime: true };
   await initBackend(config.backend);
   const drive = await DriveNode.start(host.transport, config, host.name);
   if (condition !== undefined) {

@@ -38,7 +38,7 @@ export function describeRnn(rnn: Record<string, unknown>): string {
   return `${String(rnn.class)} (${typeof units === 'number' ? units : `${units.wiring} ${units.units}`})`;
 }
 
-export const DEMO_TRAINING: DemoTraining = { image: { width: 64, height: 24 }, epochs: 8 };
+export const DEMO_TRAINING: DemoTraining = { image: { width: 64, height: 24 }, epochs: 12 };
 
 /** The trainer's config: camera + yaw rate in, the expert's speed and yaw rate out. */
 export function demoTrainConfig(bags: string[], output: string, training: DemoTraining = DEMO_TRAINING): PolicyTrainingConfig {
@@ -50,7 +50,8 @@ export function demoTrainConfig(bags: string[], output: string, training: DemoTr
         { topic: IMU_TOPIC, name: 'imu', fields: ['angular_velocity.z'] },
       ],
       target: { topic: EXPERT_TOPIC, fields: ['linear.x', 'angular.z'] },
-      cache: { dir: path.join(path.dirname(output), 'cache') },
+      // Beside the bags, so that re-recording them (which replaces their folder) drops the stale cache too.
+      cache: { dir: path.join(path.dirname(bags[0]), '.cache') },
     },
     encoder: { conv: [{ filters: 8, kernel: 5, stride: 2 }, { filters: 16, kernel: 3, stride: 2 }, { filters: 16, kernel: 3, stride: 2 }], features: 16 },
     rnn: structuredClone(training.rnn ?? DEMO_RNN),

@@ -30,10 +30,10 @@ export interface DemoOptions {
 }
 
 export const DEFAULT_DEMO: Omit<DemoOptions, 'out' | 'pretrained' | 'log'> = {
-  trainSeeds: [1, 2, 3, 4, 5, 6],
+  trainSeeds: [1, 2, 3, 4, 5, 6, 7, 8],
   recordSeconds: 60,
-  testSeeds: [101, 102],
-  laps: 1,
+  testSeeds: [101, 102, 103],
+  laps: 2,
   training: DEMO_TRAINING,
 };
 
