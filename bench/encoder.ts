@@ -122,7 +122,7 @@ export async function run(): Promise<BenchEntry[]> {
 
   await tf.setBackend('wasm');
   registerWasmTrainingKernels();
-  ms('encoder_78x200_wasm_ms', encoderForward(200, 20), 'lane-keeping head, batch 1, wasm (XNNPACK fused conv+bias+relu); no plain-TS kernel: a JS conv stack measured ~30× slower');
+  ms('encoder_78x200_wasm_ms', encoderForward(200, 20), 'lane-keeping head, batch 1, wasm (XNNPACK fused conv+bias+relu); no plain-TS kernel: a direct JS conv stack took ~75 ms (25× slower)');
   ms('train_step_lane_keeping_wasm_ms', trainStep(LANE_KEEPING, 5), '78×200×3 head + CfC(16), 2×4 frames, Adam, wasm with the training kernels');
   ms('train_step_cnn_wasm_ms', trainStep(SMALL_CNN, 10), '39×100×3 4-conv encoder + CfC(16), 4×4 frames, Adam, wasm with the training kernels');
   ms(
