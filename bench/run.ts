@@ -84,7 +84,10 @@ async function main(argv: string[]): Promise<number> {
     .flatMap((m) => table(m, results.filter((r) => r.module === m)));
   const root = path.resolve(__dirname, '..');
   fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
-  fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), ['# Benchmarks', '', ...machine(), '', ...sections].join('\n'));
+  // bench/summary.md: the hand-written reading of the numbers (targets, why), kept across runs.
+  const summaryFile = path.join(__dirname, 'summary.md');
+  const summary = fs.existsSync(summaryFile) ? [fs.readFileSync(summaryFile, 'utf8').trim(), ''] : [];
+  fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), ['# Benchmarks', '', ...machine(), '', ...summary, ...sections].join('\n'));
   console.log(`wrote bench/results.json and BENCHMARKS.md`);
   return 0;
 }
