@@ -10,7 +10,7 @@ import type { BagMessage, BagReader, ReadOptions } from '../lnn_ros/bag/types';
 import { MessageRegistry } from '../lnn_ros/msg/registry';
 
 /** Real rosbag2 recordings (read-only; see its README). */
-export const BAGS_DIR = path.join(process.env['LNN_ROS_DATA'] ?? '/work/shared/data', 'bags');
+export const BAGS_DIR = path.join(process.env['LNN_ROS_DATA'] ?? path.join(__dirname, '..', '..', 'shared', 'data'), 'bags');
 
 /** Every real bag: the 2019 single .db3 file and each bag directory. */
 export function realBags(): { name: string; path: string }[] {
