@@ -16,27 +16,19 @@ import { KernelStreamingPolicy } from '../lnn_ros/kernels/kernel_policy';
 import { parseModelConfig } from '../lnn_ros/model/model_config';
 import { SequenceModel } from '../lnn_ros/model/sequence_model';
 import { StreamingPolicy, TfjsStreamingPolicy } from '../lnn_ros/model/streaming';
+import { LANE_KEEPING_NCP } from '../lnn_ros/model/wirings';
 import type { BenchEntry } from './types';
 
 const COMMAND = 'node -r ts-node/register/transpile-only bench/stream_step.ts';
 
-/** NCP(inter 12, command 6, motor 1, sensory_fanout 6, inter_fanout 4, recurrent 6, motor_fanin 6), 32 inputs. */
-const LANE_KEEPING_NCP = {
-  wiring: 'NCP',
-  inter_neurons: 12,
-  command_neurons: 6,
-  motor_neurons: 1,
-  sensory_fanout: 6,
-  inter_fanout: 4,
-  recurrent_command_synapses: 6,
-  motor_fanin: 6,
-};
+/** The lane-keeping NCP (19 neurons) as a wiring config, on 32 inputs. */
+const LANE_KEEPING_CONFIG = { wiring: 'NCP', ...LANE_KEEPING_NCP };
 
 /** The benchmarked models by entry-name stem; bench/ncps_stream_step.py builds the same ones. */
 export const STREAM_MODELS: Record<string, Record<string, unknown>> = {
   cfc: { class: 'CfC', units: 32, backbone_units: 64, backbone_layers: 1 },
-  ncp19_ltc: { class: 'LTC', units: LANE_KEEPING_NCP, ode_unfolds: 6 },
-  ncp19_cfc: { class: 'CfC', units: LANE_KEEPING_NCP },
+  ncp19_ltc: { class: 'LTC', units: LANE_KEEPING_CONFIG, ode_unfolds: 6 },
+  ncp19_cfc: { class: 'CfC', units: LANE_KEEPING_CONFIG },
 };
 
 /** A randomly initialised model with 32 inputs from a config.yaml-style object. */

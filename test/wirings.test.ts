@@ -12,6 +12,7 @@ import { Pcg64Generator, seedSequenceUint64Words } from '../lnn_ros/model/rng/pc
 import {
   AutoNcpWiring,
   FullyConnectedWiring,
+  LANE_KEEPING_NCP,
   NcpWiring,
   RandomWiring,
   Wiring,
@@ -65,18 +66,8 @@ function built(wiring: Wiring, inputDim: number): Wiring {
   return wiring;
 }
 
-/** The lane-keeping NCP: 12 inter, 6 command and 1 motor neuron (used on 32 inputs). */
-const LANE_KEEPING = {
-  inter_neurons: 12,
-  command_neurons: 6,
-  motor_neurons: 1,
-  sensory_fanout: 6,
-  inter_fanout: 4,
-  recurrent_command_synapses: 6,
-  motor_fanin: 6,
-};
-const laneKeepingNcp = (): NcpWiring => new NcpWiring(LANE_KEEPING);
-const LANE_KEEPING_CONFIG = { wiring: 'NCP', ...LANE_KEEPING };
+const laneKeepingNcp = (): NcpWiring => new NcpWiring(LANE_KEEPING_NCP);
+const LANE_KEEPING_CONFIG = { wiring: 'NCP', ...LANE_KEEPING_NCP };
 
 describe('wirings', () => {
   describe('match ncps 1.0.1 exactly', () => {
@@ -303,7 +294,7 @@ describe('wirings', () => {
         (error: unknown) => error instanceof WiringArgumentError && error.argument === 'sparsity_level',
       );
       assert.throws(
-        () => new NcpWiring({ ...LANE_KEEPING, motor_fanin: 9 }),
+        () => new NcpWiring({ ...LANE_KEEPING_NCP, motor_fanin: 9 }),
         (error: unknown) => error instanceof WiringArgumentError && /only 6 command neurons/.test(error.message),
       );
     });

@@ -9,7 +9,7 @@ export { AutoNcpWiring } from './auto_ncp';
 export type { AutoNcpArguments } from './auto_ncp';
 export { FullyConnectedWiring } from './fully_connected';
 export type { FullyConnectedArguments } from './fully_connected';
-export { NcpWiring } from './ncp';
+export { LANE_KEEPING_NCP, NcpWiring } from './ncp';
 export type { NcpArguments } from './ncp';
 export { RandomWiring } from './random';
 export type { RandomArguments } from './random';

@@ -12,6 +12,17 @@ const POLARITIES: readonly number[] = [-1, 1];
  * are 0 = inter, 1 = command, 2 = motor. Every synapse is drawn in build() from
  * `RandomState(seed)`, in ncps's order, so the same arguments give ncps's exact wiring.
  */
+/** The lane-keeping NCP of the NCP paper: 12 inter, 6 command, 1 motor neuron (on 32 inputs). */
+export const LANE_KEEPING_NCP: NcpArguments = {
+  inter_neurons: 12,
+  command_neurons: 6,
+  motor_neurons: 1,
+  sensory_fanout: 6,
+  inter_fanout: 4,
+  recurrent_command_synapses: 6,
+  motor_fanin: 6,
+};
+
 export class NcpWiring extends Wiring {
   readonly sensoryFanout: number;
   readonly interFanout: number;
