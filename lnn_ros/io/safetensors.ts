@@ -71,27 +71,43 @@ export function readSafetensors(file: string): Map<string, NamedArray> {
   return tensors;
 }
 
+export interface TensorLayout {
+  name: string;
+  /** safetensors dtype string, e.g. F32, F64, I64. */
+  dtype: string;
+  shape: number[];
+  bytes: number;
+}
+
+/**
+ * The bytes before the data (8-byte little-endian header length + JSON header padded so the
+ * data is 8-byte aligned, as the Rust writer does) and each tensor's [begin, end) offset in the
+ * data, in the order given.
+ */
+export function safetensorsPrefix(tensors: TensorLayout[], metadata?: Record<string, string>): { prefix: Buffer; offsets: Array<[number, number]> } {
+  const header: Record<string, unknown> = metadata ? { __metadata__: metadata } : {};
+  const offsets: Array<[number, number]> = [];
+  let offset = 0;
+  for (const t of tensors) {
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes] };
+    offsets.push([offset, offset + t.bytes]);
+    offset += t.bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const head = Buffer.alloc(8);
+  head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+  return { prefix: Buffer.concat([head, Buffer.from(json, 'utf8')]), offsets };
+}
+
 /** Serialises float32 tensors; keys are written sorted, as the Rust writer does. */
 export function encodeSafetensors(tensors: Map<string, NamedArray>): Buffer {
   const names = [...tensors.keys()].sort();
-  const header: Record<string, unknown> = {};
-  let offset = 0;
-  for (const name of names) {
-    const t = tensors.get(name)!;
-    const bytes = t.data.length * 4;
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + bytes] };
-    offset += bytes;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8); // keep the data 8-byte aligned
-  const head = Buffer.alloc(8);
-  head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-  const body = Buffer.alloc(offset);
-  offset = 0;
-  for (const name of names) {
+  const { prefix, offsets } = safetensorsPrefix(names.map((name) => ({ name, dtype: 'F32', shape: tensors.get(name)!.shape, bytes: tensors.get(name)!.data.byteLength })));
+  const body = Buffer.alloc(offsets.length ? offsets[offsets.length - 1][1] : 0);
+  names.forEach((name, i) => {
     const { data } = tensors.get(name)!;
-    Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(body, offset);
-    offset += data.byteLength;
-  }
-  return Buffer.concat([head, Buffer.from(json, 'utf8'), body]);
+    Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(body, offsets[i][0]);
+  });
+  return Buffer.concat([prefix, body]);
 }

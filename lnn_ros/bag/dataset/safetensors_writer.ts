@@ -4,6 +4,7 @@
  * `safetensors.numpy.load_file` / `safetensors.torch.load_file` read it.
  */
 import * as fs from 'fs';
+import { safetensorsPrefix } from '../../io/safetensors';
 import { type ArrayDtype, DTYPE_BYTES, type TypedArray, checkDtype } from './array_dtype';
 
 export interface TensorDecl {
@@ -27,24 +28,13 @@ export class SafetensorsWriter {
     tensors: TensorDecl[],
     metadata: Record<string, string> = {},
   ) {
-    const header: Record<string, unknown> = { __metadata__: metadata };
-    let offset = 0;
-    const ranges: [TensorDecl, number, number][] = [];
-    for (const t of tensors) {
-      const bytes = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
-      header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
-      ranges.push([t, offset, offset + bytes]);
-      offset += bytes;
-    }
-    let json = JSON.stringify(header);
-    json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8); // 8-byte aligned data, as the Rust writer
-    const head = Buffer.alloc(8);
-    head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+    const layout = tensors.map((t) => ({ ...t, bytes: t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype] }));
+    const { prefix, offsets } = safetensorsPrefix(layout, metadata);
     this.fd = fs.openSync(file, 'w');
-    fs.writeSync(this.fd, Buffer.concat([head, Buffer.from(json, 'utf8')]));
-    const base = 8 + Buffer.byteLength(json);
-    for (const [t, begin, end] of ranges) this.slots.set(t.name, { ...t, cursor: base + begin, end: base + end });
-    fs.ftruncateSync(this.fd, base + offset);
+    fs.writeSync(this.fd, prefix);
+    const base = prefix.length;
+    tensors.forEach((t, i) => this.slots.set(t.name, { ...t, cursor: base + offsets[i][0], end: base + offsets[i][1] }));
+    fs.ftruncateSync(this.fd, base + layout.reduce((n, t) => n + t.bytes, 0));
   }
 
   append(name: string, values: TypedArray): void {
