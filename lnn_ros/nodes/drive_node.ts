@@ -36,6 +36,9 @@ interface BoundInput extends PolicyInput {
   latest: Float32Array | null;
   /** `latest` has not been given to the runner yet (frames are encoded once). */
   fresh: boolean;
+  /** Camera-rate mode: samples summed since the last frame, averaged when the frame steps. */
+  sum: Float64Array | null;
+  count: number;
 }
 
 export interface DriveCounters {
@@ -79,8 +82,8 @@ export class DriveNode {
   private lastValidNs: bigint | null = null;
   private lastStateNs = -1n;
   private readonly latencies: number[] = [];
-  private imuSum: Float64Array | null = null;
-  private imuCount = 0;
+  /** The policy's feature vector, assembled in place from the vector inputs. */
+  private readonly vector: Float32Array;
   private watcher: fs.FSWatcher | null = null;
   private reloadPending: string | null = null;
   private stopped = false;
@@ -108,6 +111,7 @@ export class DriveNode {
       }),
       node.now(),
     );
+    this.vector = new Float32Array(policy.config.vector?.size ?? 0);
     this.inputs = this.bindInputs(policy);
     const commandType = config.command.type === 'twist' ? 'geometry_msgs/msg/Twist' : 'ackermann_msgs/msg/AckermannDriveStamped';
     this.commandPub = node.createPublisher(commandType, config.command.topic, config.command.qos);
@@ -141,7 +145,7 @@ export class DriveNode {
       if (topicConfig && !topicConfig.enabled) throw new ConfigError(this.config.file, `inputs.${input.name}.enabled`, 'the policy needs this input');
       const spec = preprocessing.find((p) => p.name === input.name);
       const extractor = new FeatureExtractor(input.topic, input.type, { image: spec?.image, fields: input.fields }, { file: this.config.file, key: `inputs.${input.name}` });
-      const bound: BoundInput = { ...input, extractor, image: input.shape.length === 3, latest: null, fresh: false };
+      const bound: BoundInput = { ...input, extractor, image: input.shape.length === 3, latest: null, fresh: false, sum: null, count: 0 };
       const topic = topicConfig?.topic ?? input.topic;
       this.node.createSubscription(input.type, topic, topicConfig?.qos ?? SENSOR_DATA, (m) => this.onMessage(bound, m));
       return bound;
@@ -168,9 +172,9 @@ export class DriveNode {
     const stepsOnThis = this.config.stepOn === 'message' || input.image;
     if (!stepsOnThis) {
       // Camera-rate mode: IMU samples are averaged until the next frame.
-      this.imuSum ??= new Float64Array(features.length);
-      features.forEach((v, i) => (this.imuSum![i] += v));
-      this.imuCount++;
+      input.sum ??= new Float64Array(features.length);
+      for (let i = 0; i < features.length; i++) input.sum[i] += features[i];
+      input.count++;
       input.latest = features;
       input.fresh = true;
       return;
@@ -189,20 +193,21 @@ export class DriveNode {
   }
 
   private applyInputs(): void {
-    const vector: number[] = [];
+    if (this.inputs.some((input) => !input.image && !input.latest)) return; // a vector input has not arrived yet
+    let at = 0;
     for (const input of this.inputs) {
       if (input.image) {
         if (input.latest && input.fresh) this.runner.setImage(input.latest);
         input.fresh = false;
-      } else if (input.latest) {
-        if (this.config.stepOn === 'camera' && this.imuCount > 0) {
-          vector.push(...Array.from(this.imuSum!, (s) => s / this.imuCount));
-        } else vector.push(...input.latest);
-      } else return; // a vector input has not arrived yet
+        continue;
+      }
+      const latest = input.latest!;
+      for (let i = 0; i < latest.length; i++) this.vector[at + i] = input.count > 0 ? input.sum![i] / input.count : latest[i];
+      input.sum?.fill(0);
+      input.count = 0;
+      at += latest.length;
     }
-    this.imuSum?.fill(0);
-    this.imuCount = 0;
-    if (vector.length > 0) this.runner.setVector(vector);
+    if (at > 0) this.runner.setVector(this.vector);
   }
 
   private step(dt: number, stamp: bigint): void {
