@@ -184,6 +184,28 @@ describe('drive_node (in-process transport)', function () {
     t.drive.stop();
   });
 
+  it('with reload.watch, reloads the policy directory every time it is replaced on disk', async () => {
+    const t = await setup({ reload: { watch: true } });
+    const settle = () => new Promise((r) => setTimeout(r, 400));
+    try {
+      recorded.slice(0, 20).forEach(t.play);
+      for (let swap = 1; swap <= 3; swap++) {
+        makePolicy(t.policyDir, 10 + swap); // savePolicyDir: an atomic directory swap
+        await settle();
+        recorded.slice(20 * swap, 20 * (swap + 1)).forEach(t.play);
+        assert.equal(t.drive.counters.reloads, swap, `after swap ${swap}`);
+      }
+      assert.equal(t.drive.counters.reloadFailures, 0);
+      // Another entry in the same parent folder is not this policy.
+      fs.mkdirSync(path.join(t.root, 'unrelated'));
+      await settle();
+      assert.equal(t.drive.counters.reloads, 3);
+      assert.equal(t.drive.counters.steps, 80);
+    } finally {
+      t.drive.stop(); // closes the watcher, which would keep mocha alive
+    }
+  });
+
   it('names bad parameters with the key', () => {
     assert.throws(() => parseDriveConfig({ policy: 'p', command: { limits: { 'linear.x': { min: 1, max: 0 } } } }, 'drive.yaml'), /drive\.yaml: drive_node\.ros__parameters\.command\.limits\.linear\.x\.max: 0 is below min 1/);
     assert.throws(() => parseDriveConfig({ policy: 'p', stepon: 'camera' }, 'drive.yaml'), /drive_node\.ros__parameters\.stepon: unknown key/);

@@ -136,5 +136,12 @@ describe('ConvEncoder', () => {
       const shrinking = [1, 2, 3, 4, 5].map(() => ({ filters: 4, kernel: 5, stride: 2 }));
       rejects({ conv: shrinking }, 'encoder.conv.4.kernel', /leaves nothing of its 2×9 input/);
     });
+
+    it('checks the layers against the frames the policy feeds when the mapping gives no input_shape', () => {
+      const layers = { conv: [{ filters: 8, kernel: 5, stride: 2 }, { filters: 16, kernel: 3, stride: 2 }, { filters: 16, kernel: 3, stride: 2 }] };
+      assert.equal(parseEncoderConfig(layers, 'policy.yaml', 'encoder', [24, 64, 3]).conv!.length, 3);
+      // 12×32 → 4×14 → 1×6: the third 3×3 conv has nothing left (78×200 would have been fine).
+      assert.throws(() => parseEncoderConfig(layers, 'policy.yaml', 'encoder', [12, 32, 3]), /^ConfigError: policy\.yaml: encoder\.conv\.2\.kernel: a 3×3 'valid' conv leaves nothing of its 1×6 input/);
+    });
   });
 });

@@ -79,7 +79,7 @@ describe('lnn-ros fit', () => {
     assert.ok(total(dropped.timespans.subarray(0, 10)) > total(all.timespans.subarray(0, 10)));
   });
 
-  for (const model of [{ class: 'CfC', units: 6, backbone_units: 8 }, { class: 'LTC', units: 5, ode_unfolds: 2 }, { class: 'LSTM', units: 6 }]) {
+  for (const model of [{ class: 'CfC', units: 6, backbone_units: 8 }, { class: 'LTC', units: 5, ode_unfolds: 2 }, { class: 'LSTM', units: 6 }, { class: 'FeedForward', units: 8 }]) {
     it(`trains a ${model.class} and writes model, metrics and learning curves`, async () => {
       const dir = sineFolder();
       const out = path.join(dir, 'out');

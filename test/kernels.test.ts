@@ -96,6 +96,7 @@ const RANDOM_CONFIGS: Array<[string, Record<string, unknown>]> = [
   ['wired CfC no_gate, AutoNCP, proj', { class: 'CfC', mode: 'no_gate', proj_size: 3, units: { wiring: 'AutoNCP', units: 10, output_size: 2 } }],
   ['LTC fully connected, 3 unfolds, no softplus', { class: 'LTC', units: 5, ode_unfolds: 3, implicit_param_constraints: false }],
   ['LSTM baseline cell, proj', { class: 'LSTM', units: 6, proj_size: 2 }],
+  ['feed-forward baseline, 2 layers, relu, proj', { class: 'FeedForward', units: 7, layers: 2, activation: 'relu', proj_size: 2 }],
   ['LTC NCP, mixed memory, linear mappings', { class: 'LTC', mixed_memory: true, input_mapping: 'linear', output_mapping: 'none', units: { wiring: 'AutoNCP', units: 9, output_size: 2 } }],
 ];
 

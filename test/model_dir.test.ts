@@ -167,6 +167,34 @@ describe('model directory', () => {
       (e: Error) => e instanceof ConfigError && /m\.yaml: proj_size: 'proj_size' is an argument of ncps CfC, not of LTC/.test(e.message));
   });
 
+  it('carries the feed-forward baseline: no state, saved and reloaded, its keys validated', () => {
+    const config = parseModelConfig({ format: 'ncps', class: 'FeedForward', input_size: 3, units: 5, layers: 2, proj_size: 2 });
+    assert.deepEqual(config, {
+      format: 'ncps', class: 'FeedForward', input_size: 3, units: 5, return_sequences: true, batch_first: true, mixed_memory: false,
+      proj_size: 2, layers: 2, activation: 'lecun_tanh',
+    });
+    const model = new SequenceModel(config);
+    assert.equal(model.stateSize, 0);
+    assert.deepEqual(model.namedTensors().map((e) => e.name), ['rnn_cell.0.weight', 'rnn_cell.0.bias', 'rnn_cell.1.weight', 'rnn_cell.1.bias', 'fc.weight', 'fc.bias']);
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-ff-')), 'model');
+    saveModelDir(dir, model);
+    const steps = { x: [[[0.5, -1, 2], [0, 0.25, -0.75]]] };
+    const reloaded = loadModelDir(dir);
+    assert.deepEqual(predictJson(reloaded, steps, 'in.json'), predictJson(model, steps, 'in.json'));
+    model.dispose();
+    reloaded.dispose();
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ mixed_memory: true }, /m\.yaml: mixed_memory: a feed-forward model has no mixed memory/],
+      [{ units: { wiring: 'AutoNCP', units: 8, output_size: 2 } }, /m\.yaml: units: a feed-forward model takes an integer number of units/],
+      [{ layers: 0 }, /m\.yaml: layers/],
+      [{ mode: 'pure' }, /m\.yaml: mode: unknown key/],
+    ];
+    for (const [patch, pattern] of bad) {
+      assert.throws(() => parseModelConfig({ format: 'ncps', class: 'FeedForward', input_size: 3, units: 5, ...patch }, 'm.yaml'), (e: Error) => e instanceof ConfigError && pattern.test(e.message));
+    }
+    assert.throws(() => parseModelConfig({ format: 'ncps', class: 'LSTM', input_size: 3, units: 5, layers: 2 }, 'm.yaml'), /m\.yaml: layers: unknown key/);
+  });
+
   it('registers tensors under the ncps state_dict names', () => {
     const model = new SequenceModel(parseModelConfig({ format: 'ncps', class: 'CfC', input_size: 2, units: 4, backbone_layers: 3, backbone_dropout: 0.1, mode: 'pure', proj_size: 1 }));
     assert.deepEqual(model.namedTensors().map((e) => e.name), [

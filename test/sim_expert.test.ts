@@ -14,6 +14,7 @@ describe('sim expert', () => {
       const m = lap(new Simulator({ seed, driver: 'expert' })).metrics.summary();
       assert.equal(m.laps, 1);
       assert.equal(m.offRoadEvents, 0);
+      assert.equal(m.offRoadSeconds, 0);
       assert.ok(m.meanAbsCrossTrack < 0.15, `mean |cross-track| ${m.meanAbsCrossTrack}`);
       assert.ok(m.maxAbsCrossTrack < 0.4, `max |cross-track| ${m.maxAbsCrossTrack}`);
       assert.ok(m.simSeconds > 20 && m.simSeconds < 60, `${m.simSeconds} s`);
@@ -47,6 +48,7 @@ describe('sim expert', () => {
     for (let i = 0; i < 300; i++) sim.step();
     const m = sim.metrics.summary();
     assert.ok(m.offRoadEvents >= 1, `${m.offRoadEvents}`);
+    assert.ok(m.offRoadSeconds > 0 && m.offRoadSeconds < m.simSeconds, `${m.offRoadSeconds} of ${m.simSeconds} s off the road`);
     assert.ok(m.maxAbsCrossTrack > sim.metrics.offRoadThreshold);
     assert.equal(m.laps, 0);
     assert.equal(sim.metrics.offRoadThreshold, sim.road.halfWidth - sim.vehicle.options.width / 2);

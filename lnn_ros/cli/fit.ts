@@ -9,7 +9,7 @@ import { parseFitConfig } from '../train/fit_config';
 
 const HELP = `usage: lnn-ros fit --config FILE.yaml [--resume] [--epochs N] [--seed N] [--output DIR]
 
-Trains and evaluates a CfC / LTC / LSTM sequence model as the YAML describes (data folder and
+Trains and evaluates a CfC / LTC / LSTM / FeedForward sequence model as the YAML describes (data folder and
 split, windows, model, optimizer), writing OUTPUT/model (the best-validation model directory),
 OUTPUT/metrics.json and OUTPUT/learning_curves.svg. Ctrl-C stops after the current batch;
 --resume continues from the last complete epoch. --epochs, --seed and --output override the

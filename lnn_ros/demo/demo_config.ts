@@ -22,6 +22,8 @@ export interface DemoTraining {
   /** Frames are resized to this before the encoder (the simulator renders 200×78). */
   image: { width: number; height: number };
   epochs: number;
+  /** Seeds the weights' initialisation and the batch order (the train config's `training.seed`); default 1. */
+  seed?: number;
   /** The recurrent core (`rnn` of the train config); default an AutoNCP-wired CfC. */
   rnn?: Record<string, unknown>;
 }
@@ -55,7 +57,7 @@ export function demoTrainConfig(bags: string[], output: string, training: DemoTr
     },
     encoder: { conv: [{ filters: 8, kernel: 5, stride: 2 }, { filters: 16, kernel: 3, stride: 2 }, { filters: 16, kernel: 3, stride: 2 }], features: 16 },
     rnn: structuredClone(training.rnn ?? DEMO_RNN),
-    training: { epochs: training.epochs, window: 16, batch_size: 8, lr: 3e-3 },
+    training: { epochs: training.epochs, window: 16, batch_size: 8, lr: 3e-3, seed: training.seed ?? 1 },
     output,
   });
 }

@@ -4,6 +4,7 @@ import { DrivingSummary } from '../sim/metrics';
 export interface DriveTotals {
   laps_completed: number;
   off_road_events: number;
+  off_road_seconds: number;
   mean_abs_cross_track_m: number;
   max_abs_cross_track_m: number;
   sim_seconds: number;
@@ -22,6 +23,7 @@ export function driveTotals(runs: DrivingSummary[]): DriveTotals {
   return {
     laps_completed: runs.reduce((s, r) => s + r.laps, 0),
     off_road_events: runs.reduce((s, r) => s + r.offRoadEvents, 0),
+    off_road_seconds: runs.reduce((s, r) => s + r.offRoadSeconds, 0),
     mean_abs_cross_track_m: seconds > 0 ? runs.reduce((s, r) => s + r.meanAbsCrossTrack * r.simSeconds, 0) / seconds : NaN,
     max_abs_cross_track_m: Math.max(0, ...runs.map((r) => r.maxAbsCrossTrack)),
     sim_seconds: seconds,

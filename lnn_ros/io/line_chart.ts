@@ -1,5 +1,7 @@
 /** A small standalone SVG line chart (learning curves, command traces), no dependencies. */
 
+import { esc, PALETTE, ticks } from './svg_common';
+
 export interface Series {
   name: string;
   points: Array<[number, number]>;
@@ -15,15 +17,6 @@ export interface LineChartOptions {
   logY?: boolean;
   width?: number;
   height?: number;
-}
-
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-function ticks(lo: number, hi: number, count = 5): number[] {
-  if (hi === lo) return [lo];
-  return Array.from({ length: count + 1 }, (_, i) => lo + ((hi - lo) * i) / count);
 }
 
 export function lineChartSvg(o: LineChartOptions): string {

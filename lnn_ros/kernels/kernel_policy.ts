@@ -1,11 +1,12 @@
 /**
  * Streaming mode on Float32Array kernels: batch-1 `step(x, dt)` without tfjs, whose per-op
- * overhead dominates at this size. The cell's kernel (CfC, wired CfC, LTC or the LSTM baseline),
- * the optional mixed-memory LSTM in front of it and the optional projection after it run over
- * buffers allocated once here, so a step allocates nothing.
+ * overhead dominates at this size. The cell's kernel (CfC, wired CfC, LTC, or the LSTM or
+ * feed-forward baseline), the optional mixed-memory LSTM in front of it and the optional
+ * projection after it run over buffers allocated once here, so a step allocates nothing.
  */
 import { InputError } from '../errors';
 import { CfCCell } from '../model/cells/cfc_cell';
+import { FeedForwardCell } from '../model/cells/feed_forward_cell';
 import { LSTMRecurrentCell } from '../model/cells/lstm_recurrent_cell';
 import { LTCCell } from '../model/cells/ltc_cell';
 import type { RecurrentCell } from '../model/cells/recurrent_cell';
@@ -14,6 +15,7 @@ import { SequenceModel } from '../model/sequence_model';
 import { checkStep, StreamingPolicy, TfjsStreamingPolicy } from '../model/streaming';
 import { CfCKernel } from './cfc_kernel';
 import { Dense, stackLinear } from './dense';
+import { FeedForwardKernel } from './feed_forward_kernel';
 import { LSTMKernel } from './lstm_kernel';
 import { LTCKernel } from './ltc_kernel';
 
@@ -30,6 +32,7 @@ function cellKernel(cell: RecurrentCell): CellKernel {
   if (cell instanceof LTCCell) return new LTCKernel(cell);
   if (cell instanceof CfCCell || cell instanceof WiredCfCCell) return new CfCKernel(cell);
   if (cell instanceof LSTMRecurrentCell) return new LSTMKernel(cell.lstm);
+  if (cell instanceof FeedForwardCell) return new FeedForwardKernel(cell);
   throw new Error(`no streaming kernel for ${cell.constructor.name}`);
 }
 

@@ -132,14 +132,16 @@ function shrinkProblem(input: [number, number, number], spec: ConvLayerSpec): st
  * Reads an encoder mapping (snake_case keys, all optional):
  * `{input_shape: [h, w, c], conv: [{filters, kernel, stride, padding}], activation, features}`.
  * `key` is the mapping's own dotted key in the file (e.g. 'encoder'), so errors name the full key.
+ * `imageShape`: the frames the encoder will see (a policy's preprocessed camera), which the conv
+ * layers are checked against when the mapping gives no input_shape of its own.
  */
-export function parseEncoderConfig(value: unknown, file?: string, key = ''): ConvEncoderOptions {
+export function parseEncoderConfig(value: unknown, file?: string, key = '', imageShape?: [number, number, number]): ConvEncoderOptions {
   const c = ConfigObject.from(value, file, key);
   c.rejectUnknown(['input_shape', 'conv', 'activation', 'features']);
   const shape = c.has('input_shape') ? inputShape(c) : undefined;
   return {
     inputShape: shape,
-    conv: c.has('conv') ? convLayers(c, shape ?? DEFAULT_INPUT_SHAPE) : undefined,
+    conv: c.has('conv') ? convLayers(c, shape ?? imageShape ?? DEFAULT_INPUT_SHAPE) : undefined,
     activation: c.oneOf('activation', ENCODER_ACTIVATIONS, 'relu'),
     features: c.optionalInt('features', { default: DEFAULT_FEATURES, min: 1 }),
   };

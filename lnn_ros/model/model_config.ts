@@ -44,7 +44,19 @@ export interface LSTMConfig extends CommonConfig {
   proj_size: number | null;
 }
 
-export type ModelConfig = CfCConfig | LTCConfig | LSTMConfig;
+/**
+ * Not an ncps class: the feed-forward baseline (no memory). `units` per hidden layer, `layers`
+ * hidden layers (default 1), then the projection to the outputs.
+ */
+export interface FeedForwardConfig extends CommonConfig {
+  class: 'FeedForward';
+  units: number;
+  layers: number;
+  activation: Activation;
+  proj_size: number | null;
+}
+
+export type ModelConfig = CfCConfig | LTCConfig | LSTMConfig | FeedForwardConfig;
 
 const COMMON_KEYS = ['format', 'class', 'input_size', 'units', 'return_sequences', 'batch_first', 'mixed_memory'];
 const CFC_KEYS = ['proj_size', 'mode', 'activation', 'backbone_units', 'backbone_layers', 'backbone_dropout'];
@@ -58,7 +70,7 @@ export function parseModelConfig(value: unknown, file?: string): ModelConfig {
   const c = ConfigObject.from(value, file);
   const format = c.string('format');
   if (format !== 'ncps') throw c.error('format', `'${format}' is not a supported model format (expected 'ncps')`);
-  const cls = c.oneOf('class', ['CfC', 'LTC', 'LSTM'] as const);
+  const cls = c.oneOf('class', ['CfC', 'LTC', 'LSTM', 'FeedForward'] as const);
   const rawUnits = c.raw('units');
   let units: number | Record<string, unknown>;
   if (typeof rawUnits === 'object' && rawUnits !== null && !Array.isArray(rawUnits)) {
@@ -74,11 +86,14 @@ export function parseModelConfig(value: unknown, file?: string): ModelConfig {
     batch_first: c.bool('batch_first', true),
     mixed_memory: c.bool('mixed_memory', false),
   };
-  if (cls === 'LSTM') {
-    c.rejectUnknown([...COMMON_KEYS, 'proj_size']);
-    if (typeof units !== 'number') throw c.error('units', 'an LSTM takes an integer number of units, not a wiring');
-    if (common.mixed_memory) throw c.error('mixed_memory', 'an LSTM has no mixed memory to add');
-    return { ...common, class: 'LSTM', units, proj_size: c.optionalInt('proj_size', { min: 1 }) };
+  if (cls === 'LSTM' || cls === 'FeedForward') {
+    const what = cls === 'LSTM' ? 'an LSTM' : 'a feed-forward model';
+    c.rejectUnknown([...COMMON_KEYS, 'proj_size', ...(cls === 'FeedForward' ? ['layers', 'activation'] : [])]);
+    if (typeof units !== 'number') throw c.error('units', `${what} takes an integer number of units, not a wiring`);
+    if (common.mixed_memory) throw c.error('mixed_memory', `${what} has no mixed memory to add`);
+    const projSize = c.optionalInt('proj_size', { min: 1 });
+    if (cls === 'LSTM') return { ...common, class: 'LSTM', units, proj_size: projSize };
+    return { ...common, class: 'FeedForward', units, proj_size: projSize, layers: c.int('layers', { default: 1, min: 1 }), activation: c.oneOf('activation', ACTIVATIONS, 'lecun_tanh') };
   }
   if (cls === 'LTC') {
     c.rejectUnknown([...COMMON_KEYS, ...LTC_KEYS], misplaced(CFC_KEYS, 'LTC', 'CfC'));

@@ -79,7 +79,7 @@ export function parsePolicyConfig(value: unknown, file?: string): PolicyConfig {
   return {
     format: 'lnn_ros_policy',
     image: (image as [number, number, number] | null) ?? null,
-    encoder: image ? parseEncoderConfig(c.raw('encoder') ?? {}, file, 'encoder') : null,
+    encoder: image ? parseEncoderConfig(c.raw('encoder') ?? {}, file, 'encoder', image as [number, number, number]) : null,
     vector,
     outputs,
     inputs: c.raw('inputs') ?? null,

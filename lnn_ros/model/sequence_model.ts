@@ -1,10 +1,12 @@
 /**
- * The ncps CfC / LTC sequence wrappers as one class: optional mixed-memory LSTM in front, the
- * cell stepped over time with per-step elapsed times, optional projection (CfC proj_size).
+ * The ncps CfC / LTC sequence wrappers as one class (also carrying the LSTM and feed-forward
+ * baselines): optional mixed-memory LSTM in front, the cell stepped over time with per-step
+ * elapsed times, optional projection (CfC proj_size).
  * Module names (rnn_cell, lstm, fc) are ncps's state_dict prefixes.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CfCCell } from './cells/cfc_cell';
+import { FeedForwardCell } from './cells/feed_forward_cell';
 import { LSTMCell } from './cells/lstm_cell';
 import { LSTMRecurrentCell } from './cells/lstm_recurrent_cell';
 import { LTCCell } from './cells/ltc_cell';
@@ -41,6 +43,7 @@ export interface SequenceOutputs {
 
 function createCell(config: ModelConfig, file?: string): RecurrentCell {
   if (config.class === 'LSTM') return new LSTMRecurrentCell(config.input_size, config.units);
+  if (config.class === 'FeedForward') return new FeedForwardCell(config.input_size, config.units, config.layers, config.activation);
   const wiring =
     typeof config.units === 'number'
       ? config.class === 'LTC'

@@ -36,7 +36,7 @@ export class TfjsStreamingPolicy implements StreamingPolicy {
       const projected = this.model.fc ? this.model.fc.apply(y) : y;
       return cell ? [projected, next, cell] : [projected, next];
     }) as tf.Tensor2D[];
-    this.h.dispose();
+    if (h !== this.h) this.h.dispose(); // a stateless cell hands its empty state back
     this.c?.dispose();
     this.h = h;
     this.c = c ?? null;

@@ -5,11 +5,12 @@
  * and on shutdown. A new policy (announced or changed on disk) is swapped in between two steps.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ConfigError, InputError } from '../errors';
 import type { ImageSpec } from '../bag/dataset/config';
 import { Dropped } from '../bag/dataset/dropped';
 import { FeatureExtractor, headerStamp } from '../bag/dataset/feature_extractor';
-import { loadPolicyDir, Policy } from '../model/policy';
+import { loadPolicyDir, Policy, POLICY_FILE } from '../model/policy';
 import { PolicyRunner } from '../model/policy_runner';
 import { LATCHED, RELIABLE, SENSOR_DATA } from '../transport/qos';
 import { Publisher, toRosTime, Transport, TransportNode } from '../transport/types';
@@ -18,6 +19,8 @@ import { DriveConfig } from './drive_config';
 import { StampGate } from './stamp_gate';
 
 const TWIST_FIELDS = ['linear.x', 'linear.y', 'linear.z', 'angular.x', 'angular.y', 'angular.z'];
+/** How long a watched policy directory must stay quiet before it is reloaded. */
+const WATCH_DEBOUNCE_MS = 100;
 const ACKERMANN_FIELDS = ['speed', 'steering_angle', 'steering_angle_velocity', 'acceleration', 'jerk'];
 
 /** What a policy directory says about one of its inputs (written by the trainer). */
@@ -85,6 +88,7 @@ export class DriveNode {
   /** The policy's feature vector, assembled in place from the vector inputs. */
   private readonly vector: Float32Array;
   private watcher: fs.FSWatcher | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
   private reloadPending: string | null = null;
   private stopped = false;
 
@@ -120,7 +124,25 @@ export class DriveNode {
     node.createSubscription<{ model_dir: string }>('lnn_ros/msg/ModelAnnouncement', config.reload.topic, LATCHED, (m) => this.requestReload(m.model_dir));
     node.createTimer(config.watchdog.period, () => this.watchdog());
     node.createTimer(config.diagnostics.period, () => this.publishDiagnostics());
-    if (config.reload.watch) this.watcher = fs.watch(config.policy, { recursive: false }, () => this.requestReload(config.policy));
+    if (config.reload.watch) this.watcher = this.watchPolicyDir(config.policy);
+  }
+
+  /**
+   * Reloads when the policy directory is replaced by a rename onto its name (as savePolicyDir and
+   * the trainer do). The parent is watched, not the directory: a watch on the directory follows
+   * the old inode and sees only the first swap. A swap is two renames (old out, new in), so
+   * events are debounced until the new directory is in place.
+   */
+  private watchPolicyDir(dir: string): fs.FSWatcher {
+    const name = path.basename(path.resolve(dir));
+    return fs.watch(path.dirname(path.resolve(dir)), (_event, file) => {
+      if (file !== name) return;
+      if (this.watchTimer) clearTimeout(this.watchTimer);
+      this.watchTimer = setTimeout(() => {
+        this.watchTimer = null;
+        if (fs.existsSync(path.join(dir, POLICY_FILE))) this.requestReload(dir);
+      }, WATCH_DEBOUNCE_MS);
+    });
   }
 
   static async start(transport: Transport, config: DriveConfig, name = 'drive_node'): Promise<DriveNode> {
@@ -342,6 +364,7 @@ export class DriveNode {
     this.publishStop();
     this.stopped = true;
     this.watcher?.close();
+    if (this.watchTimer) clearTimeout(this.watchTimer);
     this.node.destroy();
     this.runner.policy.dispose();
   }

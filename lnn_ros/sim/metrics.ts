@@ -1,12 +1,14 @@
 /**
  * How well a run drove: laps completed (net progress along the road), off-road events (entries
- * into |cross-track| > road half-width − vehicle half-width, i.e. a wheel off the road), mean and
- * max |cross-track| of the rear axle, and sim seconds.
+ * into |cross-track| > road half-width − vehicle half-width, i.e. a wheel off the road) and the
+ * time spent off it, mean and max |cross-track| of the rear axle, and sim seconds.
  */
 
 export interface DrivingSummary {
   laps: number;
   offRoadEvents: number;
+  /** Sim seconds with a wheel off the road. */
+  offRoadSeconds: number;
   meanAbsCrossTrack: number;
   maxAbsCrossTrack: number;
   simSeconds: number;
@@ -19,6 +21,7 @@ export class DrivingMetrics {
   private lastS = NaN;
   private offRoad = false;
   private offRoadEvents = 0;
+  private offRoadSteps = 0;
   private sumAbs = 0;
   private maxAbs = 0;
   private samples = 0;
@@ -41,6 +44,7 @@ export class DrivingMetrics {
     const abs = Math.abs(crossTrack);
     const off = abs > this.offRoadThreshold;
     if (off && !this.offRoad) this.offRoadEvents++;
+    if (off) this.offRoadSteps++;
     this.offRoad = off;
     this.sumAbs += abs;
     this.maxAbs = Math.max(this.maxAbs, abs);
@@ -51,6 +55,7 @@ export class DrivingMetrics {
     return {
       laps: Math.max(0, Math.floor(this.progress / this.roadLength)),
       offRoadEvents: this.offRoadEvents,
+      offRoadSeconds: this.offRoadSteps * this.dt,
       meanAbsCrossTrack: this.samples ? this.sumAbs / this.samples : 0,
       maxAbsCrossTrack: this.maxAbs,
       simSeconds: this.samples * this.dt,

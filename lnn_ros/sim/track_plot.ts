@@ -2,6 +2,7 @@
  * An SVG picture of a road seen from above — asphalt, edges, dashed centre line, start line —
  * with any number of driven paths (e.g. expert vs policy) in different colours and a legend.
  */
+import { esc } from '../io/svg_common';
 import { Road } from './road';
 
 export interface TrackPath {
@@ -20,8 +21,6 @@ export interface TrackPlotOptions {
 const PATH_COLORS = ['#d62728', '#1f77b4', '#ff7f0e', '#9467bd', '#17becf', '#e377c2'];
 /** Centre-line samples per drawn vertex (the road is sampled every ~0.25 m). */
 const ROAD_STRIDE = 4;
-
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function trackPlotSvg(road: Road, paths: TrackPath[], options: TrackPlotOptions = {}): string {
   const b = road.bounds();
@@ -51,7 +50,7 @@ export function trackPlotSvg(road: Road, paths: TrackPath[], options: TrackPlotO
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#eef3e8"/>`,
-    options.title ? `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15">${escapeXml(options.title)}</text>` : '',
+    options.title ? `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15">${esc(options.title)}</text>` : '',
     `<polygon points="${offsetLine(0)}" fill="none" stroke="#9a9a9e" stroke-width="${roadPx}" stroke-linejoin="round"/>`,
     `<polygon points="${offsetLine(road.halfWidth)}" fill="none" stroke="#444" stroke-width="1"/>`,
     `<polygon points="${offsetLine(-road.halfWidth)}" fill="none" stroke="#444" stroke-width="1"/>`,
@@ -62,9 +61,9 @@ export function trackPlotSvg(road: Road, paths: TrackPath[], options: TrackPlotO
     const color = p.color ?? PATH_COLORS[i % PATH_COLORS.length];
     const ly = height - legendH + 14 + 20 * i;
     parts.push(
-      `<polyline points="${polyline(p.points.map(([x]) => x), p.points.map(([, y]) => y))}" fill="none" stroke="${color}" stroke-width="1.5" stroke-linejoin="round"><title>${escapeXml(p.name)}</title></polyline>`,
+      `<polyline points="${polyline(p.points.map(([x]) => x), p.points.map(([, y]) => y))}" fill="none" stroke="${color}" stroke-width="1.5" stroke-linejoin="round"><title>${esc(p.name)}</title></polyline>`,
       `<line x1="12" x2="36" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2.5"/>`,
-      `<text x="42" y="${ly}">${escapeXml(p.name)}</text>`,
+      `<text x="42" y="${ly}">${esc(p.name)}</text>`,
     );
   });
   parts.push('</svg>');

@@ -149,7 +149,7 @@ function buildPolicy(config: PolicyTrainingConfig, dataset: Dataset, layout: Row
     }
     return policy;
   }
-  const encoder = layout.image ? parseEncoderConfig(config.encoder, config.file, 'encoder') : null;
+  const encoder = layout.image ? parseEncoderConfig(config.encoder, config.file, 'encoder', layout.image.shape) : null;
   const policyConfig: PolicyConfig = {
     format: 'lnn_ros_policy',
     image: layout.image?.shape ?? null,

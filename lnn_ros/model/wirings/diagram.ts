@@ -1,3 +1,4 @@
+import { esc } from '../../io/svg_common';
 import { Wiring } from './wiring';
 
 /**
@@ -99,14 +100,14 @@ export function wiringToSvg(wiring: Wiring): string {
   const out: string[] = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
-    `<title>${escapeXml(title)}</title>`,
+    `<title>${esc(title)}</title>`,
     '<defs>',
     arrowMarker('excitatory', 'M0,0 L8,4 L0,8 z'),
     arrowMarker('inhibitory', 'M6,0 L8,0 L8,8 L6,8 z'),
     '</defs>',
     `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${MARGIN}" y="26" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
-    `<text x="${MARGIN}" y="46" font-size="12" fill="#444">${escapeXml(subtitle)}</text>`,
+    `<text x="${MARGIN}" y="26" font-size="15" font-weight="bold">${esc(title)}</text>`,
+    `<text x="${MARGIN}" y="46" font-size="12" fill="#444">${esc(subtitle)}</text>`,
   ];
   columns.forEach((column, c) => {
     const label = `${column.kind[0].toUpperCase()}${column.kind.slice(1)} (${column.nodes.length})`;
@@ -253,10 +254,6 @@ function describe(wiring: Wiring): [string, string] {
 function shortLabel(node: string): string {
   const [prefix, index] = node.split('_');
   return prefix === 'sensory' ? `s${index}` : index;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function escapeDot(text: string): string {

@@ -1,0 +1,88 @@
+/** The robustness experiment: how runs add up over seeds, and a tiny real run with the feed-forward baseline. */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { robustnessCharts, robustnessTable, RobustnessRun, runRobustness, summariseRuns } from '../lnn_ros/demo/robustness';
+import { useBackend } from './helpers/tf';
+
+function run(model: string, seed: number, condition: string, road: number, events: number, crossTrack: number, seconds = 10): RobustnessRun {
+  return {
+    model, seed, condition, road,
+    laps_completed: events ? 0 : 1, off_road_events: events, off_road_seconds: events ? seconds / 2 : 0,
+    mean_abs_cross_track_m: crossTrack, max_abs_cross_track_m: 2 * crossTrack, sim_seconds: seconds,
+  };
+}
+
+const RUNS: RobustnessRun[] = [
+  // ltc in night: seed 1 leaves the road on road 101 and wanders far, seed 2 and 3 stay on it.
+  run('ltc', 2, 'night', 101, 0, 0.2), run('ltc', 2, 'night', 102, 0, 0.4),
+  run('ltc', 1, 'night', 101, 2, 40), run('ltc', 1, 'night', 102, 0, 0.1, 30),
+  run('ltc', 3, 'night', 101, 0, 0.25), run('ltc', 3, 'night', 102, 0, 0.35),
+  run('ltc', 1, 'summer', 101, 0, 0.1), run('ltc', 1, 'summer', 102, 0, 0.1),
+  run('feedforward', 1, 'summer', 101, 0, 0.15), run('feedforward', 1, 'summer', 102, 1, 0.3),
+];
+
+describe('robustness experiment', () => {
+  it('sums events per seed and takes the median over seeds of the time-weighted cross-track', () => {
+    const cells = summariseRuns(RUNS);
+    assert.deepEqual(cells.map((c) => `${c.model}/${c.condition}`), ['ltc/night', 'ltc/summer', 'feedforward/summer']);
+    const night = cells[0];
+    assert.equal(night.runs, 6);
+    assert.equal(night.off_road_events, 2);
+    assert.deepEqual(night.off_road_events_per_seed, [2, 0, 0]);
+    assert.equal(night.clean_runs, 5);
+    assert.equal(night.laps_completed, 5);
+    // 5 s off the road out of 10 + 30 + 4 × 10 s.
+    assert.equal(night.off_road_time_pct, (100 * 5) / 80);
+    // Seed 1: (40·10 + 0.1·30) / 40 = 10.075; seed 2: 0.3; seed 3: 0.3.
+    assert.ok(Math.abs(night.mean_abs_cross_track_m.median - 0.3) < 1e-12);
+    assert.ok(Math.abs(night.mean_abs_cross_track_m.min - 0.3) < 1e-12);
+    assert.ok(Math.abs(night.mean_abs_cross_track_m.max - 10.075) < 1e-12);
+  });
+
+  it('reports clean runs in and out of distribution per model, and every cell', () => {
+    const cells = summariseRuns(RUNS);
+    const md = robustnessTable(cells, {
+      models: ['ltc', 'feedforward'], conditions: ['summer', 'night'], trainRoads: [1, 2], recordSeconds: 60, seeds: [1, 2, 3],
+      training: { image: { width: 64, height: 24 }, epochs: 12 }, testRoads: [101, 102], laps: 1,
+    });
+    assert.match(md, /\| ltc \| LTC \(AutoNCP 16\) \| 2 \/ 2 \| 0 \| 5 \/ 6 \| 2 \|/);
+    assert.match(md, /\| feedforward \| FeedForward \(16\) \| 1 \/ 2 \| 1 \| n\/a \| n\/a \|/);
+    assert.match(md, /\| ltc \| night \| 5 \| 2 \(2 \/ 0 \/ 0\) \| 5 \/ 6 \| 6\.3 % \| 0\.300 \(0\.300–10\.075\) \|/);
+    assert.match(md, /Out of distribution: night\./);
+    assert.match(md, /drives held-out roads 101, 102 for 1 lap\(s\) in every condition/);
+  });
+
+  it('draws both charts with a bar per model and condition present', () => {
+    const { offRoad, crossTrack } = robustnessCharts(summariseRuns(RUNS));
+    // ltc: night and summer; feedforward: summer only (its night bar is missing, not zero).
+    for (const svg of [offRoad, crossTrack]) {
+      assert.match(svg, /night/);
+      assert.match(svg, /feedforward/);
+    }
+    assert.match(crossTrack, /clipped at 1 m/);
+  });
+
+  it('trains every model with each seed and drives it in each condition (tiny run, feed-forward and CfC)', async function () {
+    this.timeout(180000);
+    await useBackend();
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-robust-'));
+    const lines: string[] = [];
+    const cells = await runRobustness({
+      out, models: ['feedforward', 'cfc'], conditions: ['summer', 'night'], trainRoads: [1], recordSeconds: 12, seeds: [1, 2],
+      training: { image: { width: 64, height: 24 }, epochs: 1 }, testRoads: [101], laps: 1, seconds: 3, log: (l) => lines.push(l),
+    });
+    assert.deepEqual(cells.map((c) => `${c.model}/${c.condition}/${c.runs}`), ['feedforward/summer/2', 'feedforward/night/2', 'cfc/summer/2', 'cfc/night/2']);
+    for (const c of cells) assert.ok(Number.isFinite(c.mean_abs_cross_track_m.median), JSON.stringify(c));
+    for (const dir of ['feedforward/seed_1', 'feedforward/seed_2', 'cfc/seed_1', 'cfc/seed_2']) assert.ok(fs.existsSync(path.join(out, 'policies', dir, 'policy.yaml')), dir);
+    // The seed changes the trained weights.
+    const weights = (seed: number) => fs.readFileSync(path.join(out, 'policies', 'feedforward', `seed_${seed}`, 'rnn', 'weights.safetensors'));
+    assert.ok(!weights(1).equals(weights(2)));
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+    assert.equal(results.runs.length, 8);
+    assert.match(fs.readFileSync(path.join(out, 'table.md'), 'utf8'), /2 training seeds/);
+    for (const svg of ['off_road.svg', 'cross_track.svg']) assert.match(fs.readFileSync(path.join(out, svg), 'utf8'), /^<svg/);
+    assert.ok(lines.some((l) => /feedforward seed 2 \(FeedForward \(16\)\) in night/.test(l)), lines.join('\n'));
+  });
+});
