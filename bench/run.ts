@@ -1,7 +1,8 @@
 /**
  * Runs the benchmark modules (all, or those named on the command line), then writes
  * bench/results.json (every entry, tagged with its module; entries of modules not run this time are
- * kept from the previous file) and BENCHMARKS.md (the machine, then one table per module).
+ * kept from the previous file) and BENCHMARKS.md (the machine, bench/summary.md, the robustness
+ * experiment's generated section, then one table per module).
  *
  *   npm run bench            # all modules
  *   npm run bench -- bags    # only these
@@ -10,6 +11,8 @@ import { execSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { BENCH_SECTION_FILE, BENCHMARKS_SECTION } from '../lnn_ros/demo/robustness_report';
+import { markdownSection } from '../lnn_ros/io/markdown_section';
 import type { BenchEntry } from './types';
 
 /** Module name → loader; each module exports `run(): Promise<BenchEntry[]>`. */
@@ -87,7 +90,10 @@ async function main(argv: string[]): Promise<number> {
   // bench/summary.md: the hand-written reading of the numbers (targets, why), kept across runs.
   const summaryFile = path.join(__dirname, 'summary.md');
   const summary = fs.existsSync(summaryFile) ? [fs.readFileSync(summaryFile, 'utf8').trim(), ''] : [];
-  fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), ['# Benchmarks', '', ...machine(), '', ...summary, ...sections].join('\n'));
+  // The section `lnn-ros robustness --benchmarks` generates, carried over.
+  const robustnessFile = path.join(root, BENCH_SECTION_FILE);
+  const robustness = fs.existsSync(robustnessFile) ? [markdownSection(BENCHMARKS_SECTION, fs.readFileSync(robustnessFile, 'utf8'))] : [];
+  fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), ['# Benchmarks', '', ...machine(), '', ...summary, ...robustness, ...sections].join('\n'));
   console.log(`wrote bench/results.json and BENCHMARKS.md`);
   return 0;
 }

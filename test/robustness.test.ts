@@ -3,7 +3,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { robustnessCharts, robustnessTable, RobustnessRun, runRobustness, summariseRuns } from '../lnn_ros/demo/robustness';
+import { runRobustness } from '../lnn_ros/demo/robustness';
+import { readRobustnessResults, robustnessCharts, robustnessTable, RobustnessRun, summariseRuns, writeRobustnessBenchmarks } from '../lnn_ros/demo/robustness_report';
 import { useBackend } from './helpers/tf';
 
 function run(model: string, seed: number, condition: string, road: number, events: number, crossTrack: number, seconds = 10): RobustnessRun {
@@ -69,20 +70,54 @@ describe('robustness experiment', () => {
     await useBackend();
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-robust-'));
     const lines: string[] = [];
-    const cells = await runRobustness({
-      out, models: ['feedforward', 'cfc'], conditions: ['summer', 'night'], trainRoads: [1], recordSeconds: 12, seeds: [1, 2],
+    const results = await runRobustness({
+      out, command: 'lnn-ros robustness (test)', models: ['feedforward', 'cfc'], conditions: ['summer', 'night'], trainRoads: [1], recordSeconds: 12, seeds: [1, 2],
       training: { image: { width: 64, height: 24 }, epochs: 1 }, testRoads: [101], laps: 1, seconds: 3, log: (l) => lines.push(l),
     });
+    const cells = summariseRuns(results.runs);
     assert.deepEqual(cells.map((c) => `${c.model}/${c.condition}/${c.runs}`), ['feedforward/summer/2', 'feedforward/night/2', 'cfc/summer/2', 'cfc/night/2']);
     for (const c of cells) assert.ok(Number.isFinite(c.mean_abs_cross_track_m.median), JSON.stringify(c));
     for (const dir of ['feedforward/seed_1', 'feedforward/seed_2', 'cfc/seed_1', 'cfc/seed_2']) assert.ok(fs.existsSync(path.join(out, 'policies', dir, 'policy.yaml')), dir);
     // The seed changes the trained weights.
     const weights = (seed: number) => fs.readFileSync(path.join(out, 'policies', 'feedforward', `seed_${seed}`, 'rnn', 'weights.safetensors'));
     assert.ok(!weights(1).equals(weights(2)));
-    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-    assert.equal(results.runs.length, 8);
+    const saved = readRobustnessResults(path.join(out, 'results.json'));
+    assert.deepEqual(saved, results);
+    assert.equal(saved.runs.length, 8);
+    assert.ok(saved.wall_seconds! > 0);
     assert.match(fs.readFileSync(path.join(out, 'table.md'), 'utf8'), /2 training seeds/);
     for (const svg of ['off_road.svg', 'cross_track.svg']) assert.match(fs.readFileSync(path.join(out, svg), 'utf8'), /^<svg/);
     assert.ok(lines.some((l) => /feedforward seed 2 \(FeedForward \(16\)\) in night/.test(l)), lines.join('\n'));
+  });
+
+  it('writes its section into BENCHMARKS.md and bench/, leaving the hand-kept rest alone', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-bench-'));
+    const file = path.join(root, 'BENCHMARKS.md');
+    fs.writeFileSync(file, '# Benchmarks\n\nhand-written before\n');
+    const results = {
+      command: 'npx lnn-ros robustness --seeds 1,2,3', wall_seconds: 1234,
+      setup: { models: ['ltc', 'feedforward'], conditions: ['summer', 'night'], trainRoads: [1, 2], recordSeconds: 60, seeds: [1, 2, 3], training: { image: { width: 64, height: 24 }, epochs: 12 }, testRoads: [101, 102], laps: 1 },
+      runs: RUNS,
+    };
+    writeRobustnessBenchmarks(root, results);
+    fs.appendFileSync(file, '\nhand-written after\n');
+    writeRobustnessBenchmarks(root, { ...results, wall_seconds: 600 }); // replaced, not appended twice
+    const text = fs.readFileSync(file, 'utf8');
+    assert.equal(text.match(/<!-- begin robustness -->/g)?.length, 1);
+    assert.match(text, /^# Benchmarks\n\nhand-written before\n\n<!-- begin robustness -->\n## Robustness experiment \(generated\)\n/);
+    assert.match(text, /`npx lnn-ros robustness --seeds 1,2,3` \(10\.0 min wall;/);
+    assert.match(text, /\| ltc \| night \| 5 \| 2 \(2 \/ 0 \/ 0\) \|/);
+    assert.match(text, /!\[off-road events per policy by condition\]\(bench\/robustness_off_road\.svg\)/);
+    assert.match(text, /<!-- end robustness -->\n\nhand-written after\n$/);
+    assert.equal(fs.readFileSync(path.join(root, 'bench', 'robustness.md'), 'utf8').trim(), text.split('<!-- begin robustness -->\n')[1].split('\n<!-- end robustness -->')[0]);
+    for (const svg of ['robustness_off_road.svg', 'robustness_cross_track.svg']) assert.match(fs.readFileSync(path.join(root, 'bench', svg), 'utf8'), /^<svg/);
+  });
+
+  it('refuses a results file that is not one', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-bench-')), 'results.json');
+    fs.writeFileSync(file, '{"runs": []}');
+    assert.throws(() => readRobustnessResults(file), /results\.json: not a robustness results\.json \(expected command, setup and runs\)/);
+    fs.writeFileSync(file, '{"runs": [');
+    assert.throws(() => readRobustnessResults(file), /results\.json: cannot read the experiment's results/);
   });
 });
