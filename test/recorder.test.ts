@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { openBag } from '../lnn_ros/bag/open';
 import { main } from '../lnn_ros/cli/main';
+import { MessageRegistry } from '../lnn_ros/msg/registry';
+import { typeDescriptionHash } from '../lnn_ros/msg/type_hash';
 import { Recorder } from '../lnn_ros/nodes/recorder';
 import { Condition } from '../lnn_ros/sim/conditions';
 import { ImageMsg, TYPES } from '../lnn_ros/sim/messages';
@@ -53,6 +55,8 @@ describe('recorder', function () {
     assert.equal(summary.storage, 'mcap');
     assert.deepEqual(Object.fromEntries(summary.topics.map((t) => [t.name, t.messageCount])), Object.fromEntries(published));
     assert.match(summary.topics.find((t) => t.name === '/imu/data')!.offeredQosProfiles!, /reliability: 2/);
+    // Every recorded type is described, as rosbag2 (Iron and later) does it (see type_hash.test.ts).
+    for (const t of summary.topics) assert.equal(t.typeDescriptionHash, typeDescriptionHash(MessageRegistry.standard(), t.type), t.name);
     let last = -1n;
     let frames = 0;
     for await (const m of bag.messages()) {

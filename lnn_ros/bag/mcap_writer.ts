@@ -17,6 +17,8 @@ import { McapWriter } from '@mcap/core';
 import * as zstd from '@foxglove/wasm-zstd';
 import { InputError } from '../errors';
 import { normaliseTypeName } from '../msg/names';
+import { MessageRegistry } from '../msg/registry';
+import { typeDescriptionHash } from '../msg/type_hash';
 import { type BagMetadataExtras, BagStats } from './bag_stats';
 import { FileSink } from './file_sink';
 import { type BagMetadata, serializeBagMetadata, writeMetadataFile } from './metadata_writer';
@@ -55,7 +57,11 @@ export interface TopicOptions {
   definition?: string;
   /** Offered QoS: profiles, or rosbag2's YAML text of them. Default: rclcpp's default publisher QoS. */
   offeredQos?: QosProfile[] | string;
-  /** `RIHS01_…` type description hash; "" when unknown. */
+  /**
+   * `RIHS01_…` type description hash ("" records it as unknown). When absent it is computed from
+   * the definition (given, or the codec's) if the codec is a MessageRegistry that knows the type
+   * and all it refers to, else "" (as rosbag2 writes for types it cannot describe).
+   */
   typeDescriptionHash?: string;
 }
 
@@ -118,7 +124,7 @@ export class McapBagWriter {
       typeof topic.offeredQos === 'string'
         ? normaliseQosText(topic.offeredQos)
         : serializeQosProfiles(topic.offeredQos ?? [DEFAULT_QOS]);
-    const typeDescriptionHash = topic.typeDescriptionHash ?? '';
+    const typeDescriptionHash = topic.typeDescriptionHash ?? this.typeHashFor(topic);
     const channelId = await this.writer.registerChannel({
       topic: topic.name,
       messageEncoding: 'cdr',
@@ -154,6 +160,24 @@ export class McapBagWriter {
     });
     this.schemaIds.set(topic.type, id);
     return id;
+  }
+
+  /** The RIHS01 hash of the topic's definition, or "" when it cannot be computed. */
+  private typeHashFor(topic: TopicOptions): string {
+    const codec = this.options.codec;
+    if (!(codec instanceof MessageRegistry)) return '';
+    try {
+      let registry = codec;
+      if (topic.definition !== undefined) {
+        // Hash the definition that is written; a layout differing from the codec's has no hash here.
+        registry = codec.extend();
+        if (registry.addFromText(topic.type, topic.definition).differing.length > 0) return '';
+      }
+      return typeDescriptionHash(registry, topic.type);
+    } catch (err) {
+      if (err instanceof InputError) return '';
+      throw err;
+    }
   }
 
   /** Writes CDR bytes exactly as given. `publishTimeNs` defaults to the log time. */

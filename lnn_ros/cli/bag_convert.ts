@@ -67,8 +67,8 @@ async function convert(input: string, output: string, options: { compression: 'n
     if (missing.length > 0) throw new InputError(`${input}: no topic ${missing.join(', ')} (topics: ${available.map((t) => t.name).join(', ')})`);
     const writer = await McapBagWriter.open(output, { compression: options.compression, chunkSize: options.chunkSize, codec: MessageRegistry.standard(), warn });
     for (const t of available.filter((a) => wanted.includes(a.name))) {
-      // QoS the input does not record stays unrecorded ('') rather than becoming a made-up default.
-      await writer.addTopic({ name: t.name, type: t.type, definition: t.definition, offeredQos: t.offeredQosProfiles ?? '', typeDescriptionHash: t.typeDescriptionHash });
+      // QoS and type hashes the input does not record stay unrecorded ('') rather than made up.
+      await writer.addTopic({ name: t.name, type: t.type, definition: t.definition, offeredQos: t.offeredQosProfiles ?? '', typeDescriptionHash: t.typeDescriptionHash ?? '' });
     }
     let damage: string | undefined;
     try {

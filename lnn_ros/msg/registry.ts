@@ -15,12 +15,14 @@ import { ros2jazzy } from '@foxglove/rosmsg-msgs-common';
 import { MessageReader, MessageWriter } from '@foxglove/rosmsg2-serialization';
 import { InputError } from '../errors';
 import { msgTextOf, parseMsgText, referencedTypes } from './msg_text';
-import { normaliseTypeName, shortTypeName } from './names';
+import { normaliseTypeName, shortTypeName, splitTypeName } from './names';
 
 interface Entry {
   fields: MessageDefinitionField[];
   /** Original ros2msg text, when the definition came as text. */
   text?: string;
+  /** For a common definition (kept without text): the `.msg` file it was generated from. */
+  file?: string;
 }
 
 /** What `addFromText` did. */
@@ -34,6 +36,8 @@ export interface AddResult {
 /** Repository root: two levels above both `lnn_ros/msg/` (ts-node) and `dist/msg/` (compiled). */
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const SEPARATOR = '='.repeat(80);
+/** The `.msg` files @foxglove/rosmsg-msgs-common generated its `ros2jazzy` definitions from. */
+const COMMON_MSGDEFS = path.join(path.dirname(require.resolve('@foxglove/rosmsg-msgs-common/package.json')), 'msgdefs', 'ros2jazzy');
 
 export class MessageRegistry {
   private static standardRegistry: MessageRegistry | undefined;
@@ -175,10 +179,26 @@ export class MessageRegistry {
     return sections.join('\n');
   }
 
+  /**
+   * The ros2msg text `type` itself was declared with (no dependency sections): the text it was
+   * added with, or for a common definition its `.msg` file. Unlike the fields (the parser reads
+   * both `byte` and `char` as uint8) it keeps `byte`, which the type description hash tells apart.
+   */
+  declaredText(type: string): string {
+    const name = normaliseTypeName(type);
+    const entry = this.entry(name);
+    if (!entry) throw new InputError(`no definition of message type ${name}`);
+    if (entry.text !== undefined) return entry.text;
+    if (entry.file === undefined || !fs.existsSync(entry.file)) throw new InputError(`${name}: the text of its definition is not available`);
+    return parseMsgText(name, fs.readFileSync(entry.file, 'utf8'))[0]?.text ?? '';
+  }
+
   private addCommonDefinitions(): void {
     for (const [name, def] of Object.entries(ros2jazzy) as [string, MessageDefinition][]) {
       const fields = def.definitions.map((f) => (f.isComplex === true ? { ...f, type: normaliseTypeName(f.type) } : f));
-      this.entries.set(normaliseTypeName(name), { fields });
+      const type = normaliseTypeName(name);
+      const [pkg, kind, short] = splitTypeName(type);
+      this.entries.set(type, { fields, file: path.join(COMMON_MSGDEFS, pkg, kind, `${short}.msg`) });
     }
   }
 
