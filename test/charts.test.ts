@@ -113,7 +113,8 @@ describe('bar chart', () => {
     assert.equal(clipped.y, top);
     assert.equal(clipped.height, atMax.height, 'as tall as a bar at yMax ...');
     assert.equal(count(svg, /▲/g), 1, '... but the only one marked');
-    assert.match(svg, />▲ 4<\/text>/);
+    assert.match(svg, />▲<\/text>/);
+    assert.match(svg, /rotate\(90\)" font-size="9" fill="white">4<\/text>/, 'the clipped value is written on the bar');
     assertWellFormed(svg);
     const [whisker] = [...barChartSvg(chart({ yMax: 1.2 })).matchAll(/<path d="([^"]*)"/g)].map(([, d]) => d);
     assert.equal(count(whisker, /h/g), 1, 'no cap where the whisker runs off the top');

@@ -27,11 +27,13 @@ const RUNS: RobustnessRun[] = [
 describe('robustness experiment', () => {
   it('sums events per seed and takes the median over seeds of the time-weighted cross-track', () => {
     const cells = summariseRuns(RUNS);
-    assert.deepEqual(cells.map((c) => `${c.model}/${c.condition}`), ['ltc/night', 'ltc/summer', 'feedforward/summer']);
-    const night = cells[0];
+    // The training condition first.
+    assert.deepEqual(cells.map((c) => `${c.model}/${c.condition}`), ['ltc/summer', 'ltc/night', 'feedforward/summer']);
+    const night = cells[1];
     assert.equal(night.runs, 6);
     assert.equal(night.off_road_events, 2);
     assert.deepEqual(night.off_road_events_per_seed, [2, 0, 0]);
+    assert.deepEqual(night.left_road_pct_per_seed, [50, 0, 0]);
     assert.equal(night.clean_runs, 5);
     assert.equal(night.laps_completed, 5);
     // 5 s off the road out of 10 + 30 + 4 × 10 s.
@@ -63,6 +65,9 @@ describe('robustness experiment', () => {
       assert.match(svg, /feedforward/);
     }
     assert.match(crossTrack, /clipped at 1 m/);
+    // ltc in night: 1 of 6 runs left the road (whiskers 0–50 % over seeds); feedforward in summer: 1 of 2.
+    assert.match(offRoad, /<title>ltc, night: 16\.67<\/title>/);
+    assert.match(offRoad, /<title>feedforward, summer: 50<\/title>/);
   });
 
   it('trains every model with each seed and drives it in each condition (tiny run, feed-forward and CfC)', async function () {
@@ -107,7 +112,7 @@ describe('robustness experiment', () => {
     assert.match(text, /^# Benchmarks\n\nhand-written before\n\n<!-- begin robustness -->\n## Robustness experiment \(generated\)\n/);
     assert.match(text, /`npx lnn-ros robustness --seeds 1,2,3` \(10\.0 min wall;/);
     assert.match(text, /\| ltc \| night \| 5 \| 2 \(2 \/ 0 \/ 0\) \|/);
-    assert.match(text, /!\[off-road events per policy by condition\]\(bench\/robustness_off_road\.svg\)/);
+    assert.match(text, /!\[runs that left the road, by condition\]\(bench\/robustness_off_road\.svg\)/);
     assert.match(text, /<!-- end robustness -->\n\nhand-written after\n$/);
     assert.equal(fs.readFileSync(path.join(root, 'bench', 'robustness.md'), 'utf8').trim(), text.split('<!-- begin robustness -->\n')[1].split('\n<!-- end robustness -->')[0]);
     for (const svg of ['robustness_off_road.svg', 'robustness_cross_track.svg']) assert.match(fs.readFileSync(path.join(root, 'bench', svg), 'utf8'), /^<svg/);

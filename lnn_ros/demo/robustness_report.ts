@@ -60,6 +60,8 @@ export interface RobustnessCell {
   off_road_events_per_seed: number[];
   /** Runs with no off-road event. */
   clean_runs: number;
+  /** Share of each seed's runs that left the road, in %, in seed order. */
+  left_road_pct_per_seed: number[];
   /** Share of sim time with a wheel off the road, in %. */
   off_road_time_pct: number;
   /**
@@ -76,19 +78,27 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/** Cells in model × condition order of first appearance; seeds in ascending order. */
+/**
+ * Cells in model × condition order of first appearance, the training condition first; seeds in
+ * ascending order.
+ */
 export function summariseRuns(runs: RobustnessRun[]): RobustnessCell[] {
   const unique = <T>(values: T[]) => [...new Set(values)];
+  const conditions = unique(runs.map((r) => r.condition)).sort((a, b) => Number(b === TRAINING_CONDITION) - Number(a === TRAINING_CONDITION));
   const cells: RobustnessCell[] = [];
   for (const model of unique(runs.map((r) => r.model))) {
-    for (const condition of unique(runs.map((r) => r.condition))) {
+    for (const condition of conditions) {
       const mine = runs.filter((r) => r.model === model && r.condition === condition);
       if (mine.length === 0) continue;
       const seeds = unique(mine.map((r) => r.seed)).sort((a, b) => a - b);
       const perSeed = seeds.map((seed) => {
         const own = mine.filter((r) => r.seed === seed);
         const seconds = own.reduce((s, r) => s + r.sim_seconds, 0);
-        return { events: own.reduce((s, r) => s + r.off_road_events, 0), crossTrack: own.reduce((s, r) => s + r.mean_abs_cross_track_m * r.sim_seconds, 0) / seconds };
+        return {
+          events: own.reduce((s, r) => s + r.off_road_events, 0),
+          leftRoadPct: (100 * own.filter((r) => r.off_road_events > 0).length) / own.length,
+          crossTrack: own.reduce((s, r) => s + r.mean_abs_cross_track_m * r.sim_seconds, 0) / seconds,
+        };
       });
       const crossTrack = perSeed.map((s) => s.crossTrack);
       const simSeconds = mine.reduce((s, r) => s + r.sim_seconds, 0);
@@ -100,6 +110,7 @@ export function summariseRuns(runs: RobustnessRun[]): RobustnessCell[] {
         off_road_events: mine.reduce((s, r) => s + r.off_road_events, 0),
         off_road_events_per_seed: perSeed.map((s) => s.events),
         clean_runs: mine.filter((r) => r.off_road_events === 0).length,
+        left_road_pct_per_seed: perSeed.map((s) => s.leftRoadPct),
         off_road_time_pct: simSeconds > 0 ? (100 * mine.reduce((s, r) => s + r.off_road_seconds, 0)) / simSeconds : NaN,
         mean_abs_cross_track_m: { median: median(crossTrack), min: Math.min(...crossTrack), max: Math.max(...crossTrack) },
       });
@@ -148,7 +159,7 @@ export function robustnessTable(cells: RobustnessCell[], o: RobustnessSetup): st
   ].join('\n');
 }
 
-/** Grouped bars (conditions × models): off-road events per seed's policy, and cross-track error clipped at 1 m. */
+/** Grouped bars (conditions × models): the share of runs that left the road, and cross-track error clipped at 1 m. */
 export function robustnessCharts(cells: RobustnessCell[]): { offRoad: string; crossTrack: string } {
   const models = [...new Set(cells.map((c) => c.model))];
   const groups = [...new Set(cells.map((c) => c.condition))];
@@ -161,16 +172,17 @@ export function robustnessCharts(cells: RobustnessCell[]): { offRoad: string; cr
       });
       return { name, values: values.map((v) => v[0]), low: values.map((v) => v[1]), high: values.map((v) => v[2]) };
     });
-  const seeds = Math.max(...cells.map((c) => c.off_road_events_per_seed.length));
+  const seeds = Math.max(...cells.map((c) => c.left_road_pct_per_seed.length));
   return {
     offRoad: barChartSvg({
-      title: `Off-road events per policy by condition (mean over ${seeds} training seed(s), whiskers min–max)`,
-      yLabel: 'off-road events',
+      title: `Runs that left the road, by condition (all ${seeds} training seed(s); whiskers: the best and worst seed)`,
+      yLabel: 'runs with an off-road event (%)',
       groups,
       series: series((c) => {
-        const e = c.off_road_events_per_seed;
-        return [e.reduce((a, b) => a + b, 0) / e.length, Math.min(...e), Math.max(...e)];
+        const p = c.left_road_pct_per_seed;
+        return [100 - (100 * c.clean_runs) / c.runs, Math.min(...p), Math.max(...p)];
       }),
+      yMax: 100,
       width: 1000,
     }),
     crossTrack: barChartSvg({
@@ -188,6 +200,7 @@ export function robustnessCharts(cells: RobustnessCell[]): { offRoad: string; cr
 /** out/results.json, out/table.md, out/off_road.svg and out/cross_track.svg. */
 export function writeRobustnessReport(out: string, results: RobustnessResults): RobustnessCell[] {
   const cells = summariseRuns(results.runs);
+  fs.mkdirSync(out, { recursive: true });
   writeFileAtomic(path.join(out, 'results.json'), JSON.stringify({ ...results, cells }, null, 1));
   writeFileAtomic(path.join(out, 'table.md'), robustnessTable(cells, results.setup));
   const charts = robustnessCharts(cells);
@@ -228,9 +241,9 @@ export function writeRobustnessBenchmarks(root: string, results: RobustnessResul
   const section = [
     '## Robustness experiment (generated)',
     '',
-    `\`${results.command}\` (${wall}; ${os.cpus()[0]?.model ?? 'CPU'}, ${os.cpus().length} logical cores), written by the command itself.`,
+    `\`${results.command}\` (${wall}; ${os.cpus()[0]?.model ?? 'CPU'}, ${os.cpus().length} logical cores), rendered into this file by \`lnn-ros robustness --benchmarks\`.`,
     table,
-    `![off-road events per policy by condition](${svg.offRoad})`,
+    `![runs that left the road, by condition](${svg.offRoad})`,
     '',
     `![mean cross-track error by condition](${svg.crossTrack})`,
   ].join('\n');

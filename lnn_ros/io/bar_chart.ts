@@ -82,7 +82,11 @@ export function barChartSvg(o: BarChartOptions): string {
       } else {
         const top = sy(v);
         parts.push(`<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${barW.toFixed(1)}" height="${(base - top).toFixed(1)}" fill="${color}"><title>${esc(`${s.name}, ${o.groups[gi]}: ${+v.toPrecision(4)}`)}</title></rect>`);
-        if (v > yMax) parts.push(`<text x="${cx}" y="${m.top - 3}" text-anchor="middle" font-size="10" fill="${color}">▲ ${+v.toPrecision(3)}</text>`);
+        // Clipped: a ▲ above the bar, the value written down inside it (so neighbours' labels never overlap).
+        if (v > yMax) {
+          parts.push(`<text x="${cx}" y="${m.top - 3}" text-anchor="middle" font-size="10" fill="${color}">▲</text>`);
+          parts.push(`<text transform="translate(${(+cx + 3).toFixed(1)} ${m.top + 4}) rotate(90)" font-size="9" fill="white">${+v.toPrecision(3)}</text>`);
+        }
       }
       const [low, high] = [s.low?.[gi] ?? NaN, s.high?.[gi] ?? NaN];
       const lo = Number.isFinite(low) ? low : v;
