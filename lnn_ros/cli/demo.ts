@@ -6,8 +6,8 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DEMO, runDemo } from '../demo/pipeline';
-import { InputError } from '../errors';
 import { initBackend } from '../kernels/backend';
+import { intList, optionalValueFlag } from './args';
 
 /** Shipped with the package, made by this command (see its README.md). */
 const PRETRAINED = path.resolve(__dirname, '..', '..', 'models', 'demo_policy');
@@ -20,20 +20,10 @@ OUT/policy/, (c) drives it closed-loop through drive_node on held-out roads, rec
 OUT/closed_loop/, (d) writes OUT/summary.json and OUT/track.svg.
 --pretrained skips (a) and (b) and drives ${path.relative(process.cwd(), PRETRAINED) || PRETRAINED} (or POLICY_DIR).`;
 
-/** `1,2,3` → [1, 2, 3]; also used by `lnn-ros robustness`. */
-export function intList(v: string, option: string): number[] {
-  const list = v.split(',').map(Number);
-  if (!list.every(Number.isInteger)) throw new InputError(`--${option} expects comma-separated integers (got ${v})`);
-  return list;
-}
-
 export async function run(argv: string[]): Promise<number> {
-  // `--pretrained` may be followed by a directory or by the next option.
-  const at = argv.indexOf('--pretrained');
-  const pretrainedDir = at >= 0 && argv[at + 1] !== undefined && !argv[at + 1].startsWith('--') ? argv[at + 1] : null;
-  const rest = at < 0 ? argv : argv.filter((_, i) => i !== at && !(pretrainedDir !== null && i === at + 1));
+  const pretrained = optionalValueFlag(argv, '--pretrained');
   const { values } = parseArgs({
-    args: rest,
+    args: pretrained.rest,
     options: {
       out: { type: 'string', default: path.join('results', 'demo') }, epochs: { type: 'string' }, 'train-seeds': { type: 'string' },
       'record-seconds': { type: 'string' }, 'test-seeds': { type: 'string' }, laps: { type: 'string' }, backend: { type: 'string' },
@@ -48,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   const d = DEFAULT_DEMO;
   const summary = await runDemo({
     out: path.resolve(values.out!),
-    pretrained: at < 0 ? null : path.resolve(pretrainedDir ?? PRETRAINED),
+    pretrained: pretrained.given ? path.resolve(pretrained.value ?? PRETRAINED) : null,
     trainSeeds: values['train-seeds'] ? intList(values['train-seeds'], 'train-seeds') : d.trainSeeds,
     recordSeconds: values['record-seconds'] ? Number(values['record-seconds']) : d.recordSeconds,
     testSeeds: values['test-seeds'] ? intList(values['test-seeds'], 'test-seeds') : d.testSeeds,

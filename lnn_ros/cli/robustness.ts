@@ -11,7 +11,7 @@ import { readRobustnessResults, RobustnessResults, writeRobustnessBenchmarks, wr
 import { ROBUSTNESS_MODELS } from '../demo/robustness_models';
 import { initBackend } from '../kernels/backend';
 import { Condition } from '../sim/conditions';
-import { intList } from './demo';
+import { intList, optionalValueFlag } from './args';
 
 const HELP = `usage: lnn-ros robustness [--out results/robustness] [--models ${Object.keys(ROBUSTNESS_MODELS).join(',')}]
          [--conditions ${Condition.names().join(',')}] [--seeds 1,2,3]
@@ -30,12 +30,9 @@ The defaults (5 models × 3 seeds) take about 35 minutes on two cores; for a qui
 --seeds 1 --train-seeds 1,2,3,4 --epochs 4 --test-seeds 101 --seconds 30.`;
 
 export async function run(argv: string[]): Promise<number> {
-  // `--benchmarks` may be followed by a folder or by the next option.
-  const at = argv.indexOf('--benchmarks');
-  const rootArg = at >= 0 && argv[at + 1] !== undefined && !argv[at + 1].startsWith('--') ? argv[at + 1] : null;
-  const rest = at < 0 ? argv : argv.filter((_, i) => i !== at && !(rootArg !== null && i === at + 1));
+  const benchmarks = optionalValueFlag(argv, '--benchmarks');
   const { values } = parseArgs({
-    args: rest,
+    args: benchmarks.rest,
     options: {
       out: { type: 'string', default: path.join('results', 'robustness') }, models: { type: 'string' }, conditions: { type: 'string' },
       seeds: { type: 'string', default: '1,2,3' }, 'train-seeds': { type: 'string' }, 'record-seconds': { type: 'string' }, epochs: { type: 'string' },
@@ -71,8 +68,8 @@ export async function run(argv: string[]): Promise<number> {
     });
   }
   console.log(`${results.runs.length} runs → ${path.join(values.out!, 'table.md')}`);
-  if (at >= 0) {
-    const root = path.resolve(rootArg ?? '.');
+  if (benchmarks.given) {
+    const root = path.resolve(benchmarks.value ?? '.');
     writeRobustnessBenchmarks(root, results);
     console.log(`→ ${path.join(root, 'BENCHMARKS.md')} (robustness section) and ${path.join(root, 'bench')}/robustness_*`);
   }
