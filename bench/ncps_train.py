@@ -2,7 +2,7 @@
 """The ncps side of bench/training.ts: Half-Cheetah-shaped training throughput (batch 16,
 32 steps, 17 features, 32 units) of ncps CfC (backbone 1x64, proj 17) and LTC
 (FullyConnected(32, output_dim=17), 6 unfolds) with Adam on CPU, eager. Prints JSON
-{"cfc": seq_per_s, "ltc": seq_per_s, "threads": n}."""
+{"cfc": seq_per_s, "ltc": seq_per_s, "threads": n}, each the median of repeated runs."""
 import json
 import time
 
@@ -27,10 +27,17 @@ def throughput(model, batches=12, warmup=3):
     return batches * 16 / (time.perf_counter() - start)
 
 
+def median_of(runs, measure):
+    """Short timed runs are noisy on a shared 2-core machine: the median of several."""
+    return sorted(measure() for _ in range(runs))[runs // 2]
+
+
 if __name__ == "__main__":
     torch.manual_seed(0)
+    cfc = CfC(17, 32, proj_size=17, backbone_units=64, backbone_layers=1)
+    ltc = LTC(17, FullyConnected(32, output_dim=17))
     print(json.dumps({
-        "cfc": throughput(CfC(17, 32, proj_size=17, backbone_units=64, backbone_layers=1)),
-        "ltc": throughput(LTC(17, FullyConnected(32, output_dim=17)), batches=4, warmup=1),
+        "cfc": median_of(5, lambda: throughput(cfc)),
+        "ltc": median_of(3, lambda: throughput(ltc, batches=4, warmup=1)),
         "threads": torch.get_num_threads(),
     }))

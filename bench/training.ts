@@ -56,13 +56,20 @@ async function throughput(name: 'cfc' | 'ltc', batches: number): Promise<number>
   return (batches * B) / seconds;
 }
 
+async function medianOf(runs: number, measure: () => Promise<number>): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < runs; i++) values.push(await measure());
+  return values.sort((a, b) => a - b)[runs >> 1];
+}
+
 export async function run(): Promise<BenchEntry[]> {
   const backend = await initBackend(undefined, () => undefined);
-  const cfc = await throughput('cfc', 20);
-  const ltc = await throughput('ltc', 6);
+  // Medians of repeated short runs, as bench/ncps_train.py takes on the torch side.
+  const cfc = await medianOf(5, () => throughput('cfc', 20));
+  const ltc = await medianOf(3, () => throughput('ltc', 6));
   const torch = ncpsTorchJson<{ cfc: number; ltc: number; threads: number }>(path.join(__dirname, 'ncps_train.py'));
-  const note = `batch 16 × 32 steps, Adam, backend ${backend} with fused CfC/LTC step ops`;
-  const torchNote = torch.result ? `ncps 1.0.1 + torch eager, CPU, ${torch.result.threads} threads` : torch.reason;
+  const note = `batch 16 × 32 steps, Adam, backend ${backend} with fused CfC/LTC step ops, one thread; median of repeated runs`;
+  const torchNote = torch.result ? `ncps 1.0.1 + torch eager, CPU, ${torch.result.threads} threads; median of repeated runs` : torch.reason;
   return [
     { name: 'train_halfcheetah_cfc_seq_per_s', unit: 'seq/s', value: cfc, note, command: COMMAND },
     { name: 'train_halfcheetah_ltc_seq_per_s', unit: 'seq/s', value: ltc, note, command: COMMAND },

@@ -111,15 +111,22 @@ export class SequenceModel extends Module {
       // Mixed memory: the LSTM's output becomes the cell's state; the cell still sees raw x_t.
       if (this.lstm) [h, c] = this.lstm.step(xs[t], h, c as tf.Tensor2D);
       [last, h] = this.cell.step(xs[t], h, ts[t], inputs.training);
-      if (this.config.return_sequences) outputs.push(this.project(last));
+      if (this.config.return_sequences) outputs.push(last);
     }
     if (last === null) throw new InputError('the input sequence has no time steps');
-    const output = this.config.return_sequences ? tf.stack(outputs, batchFirst ? 1 : 0) : this.project(last);
+    const output = this.config.return_sequences ? this.projectSequence(tf.stack(outputs, batchFirst ? 1 : 0) as tf.Tensor3D) : this.project(last);
     return { output, h, c };
   }
 
   private project(y: tf.Tensor2D): tf.Tensor2D {
     return this.fc ? this.fc.apply(y) : y;
+  }
+
+  /** All steps through the projection as one matmul: T small ones cost T times tfjs's per-op overhead, forward and backward. */
+  private projectSequence(y: tf.Tensor3D): tf.Tensor3D {
+    if (!this.fc) return y;
+    const [a, b, features] = y.shape;
+    return tf.reshape(this.fc.apply(tf.reshape(y, [a * b, features])), [a, b, this.outputSize]);
   }
 }
 
