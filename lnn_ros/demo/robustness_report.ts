@@ -196,14 +196,18 @@ export function robustnessCharts(cells: RobustnessCell[]): { offRoad: string; cr
   };
 }
 
+/** The cells, the table and the charts of an experiment: what both writers below put on disk. */
+function render(results: RobustnessResults) {
+  const cells = summariseRuns(results.runs);
+  return { cells, table: robustnessTable(cells, results.setup), charts: robustnessCharts(cells) };
+}
 
 /** out/results.json, out/table.md, out/off_road.svg and out/cross_track.svg. */
 export function writeRobustnessReport(out: string, results: RobustnessResults): RobustnessCell[] {
-  const cells = summariseRuns(results.runs);
+  const { cells, table, charts } = render(results);
   fs.mkdirSync(out, { recursive: true });
   writeFileAtomic(path.join(out, 'results.json'), JSON.stringify({ ...results, cells }, null, 1));
-  writeFileAtomic(path.join(out, 'table.md'), robustnessTable(cells, results.setup));
-  const charts = robustnessCharts(cells);
+  writeFileAtomic(path.join(out, 'table.md'), table);
   writeFileAtomic(path.join(out, 'off_road.svg'), charts.offRoad);
   writeFileAtomic(path.join(out, 'cross_track.svg'), charts.crossTrack);
   return cells;
@@ -230,19 +234,17 @@ export const BENCH_SECTION_FILE = path.join('bench', 'robustness.md');
  * `root`/BENCHMARKS.md (appending it the first time).
  */
 export function writeRobustnessBenchmarks(root: string, results: RobustnessResults): void {
-  const cells = summariseRuns(results.runs);
-  const charts = robustnessCharts(cells);
+  const { table, charts } = render(results);
   const svg = { offRoad: path.join('bench', 'robustness_off_road.svg'), crossTrack: path.join('bench', 'robustness_cross_track.svg') };
   fs.mkdirSync(path.join(root, 'bench'), { recursive: true });
   writeFileAtomic(path.join(root, svg.offRoad), charts.offRoad);
   writeFileAtomic(path.join(root, svg.crossTrack), charts.crossTrack);
   const wall = results.wall_seconds === null ? 'still running' : `${(results.wall_seconds / 60).toFixed(1)} min wall`;
-  const table = robustnessTable(cells, results.setup).replace(/^# .*\n/, '');
   const section = [
     '## Robustness experiment (generated)',
     '',
     `\`${results.command}\` (${wall}; ${os.cpus()[0]?.model ?? 'CPU'}, ${os.cpus().length} logical cores), rendered into this file by \`lnn-ros robustness --benchmarks\`.`,
-    table,
+    table.replace(/^# .*\n/, ''), // the section has its own heading
     `![runs that left the road, by condition](${svg.offRoad})`,
     '',
     `![mean cross-track error by condition](${svg.crossTrack})`,
