@@ -41,17 +41,17 @@ interface Imu {
   linear_acceleration: { x: number; y: number; z: number };
 }
 
-async function setup(extra: Record<string, unknown> = {}) {
+async function setup(extra: Record<string, unknown> = {}, options: { managed?: boolean } = {}) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-drive-'));
   const policyDir = makePolicy(path.join(root, 'policy'), 1);
   const logs: string[] = [];
   const transport = new InProcessTransport({ log: (level, node, m) => logs.push(`${level} ${node} ${m}`) });
-  const config = parseDriveConfig({
+  const params = {
     use_sim_time: true, policy: policyDir, max_dt: 0.5, initial_dt: 0.05,
     command: { limits: { 'linear.x': { min: 0, max: 1.5, max_rate: 100 }, 'angular.z': { min: -1, max: 1 } } },
     watchdog: { timeout: 0.3, period: 0.1 }, policy_state: { rate: 2 }, ...extra,
-  });
-  const drive = await DriveNode.start(transport, config);
+  };
+  const drive = await DriveNode.start(transport, { params }, { managed: Boolean(options.managed) });
   const sim = await transport.createNode('player', { useSimTime: true });
   const clock = sim.createPublisher('rosgraph_msgs/msg/Clock', '/clock', RELIABLE);
   const imu = sim.createPublisher<unknown>('sensor_msgs/msg/Imu', '/imu', SENSOR_DATA);

@@ -45,12 +45,12 @@ describe('ROS 2 package files', () => {
   });
 
   it('ships valid config files for every node the launch files start', () => {
-    const drive = loadNodeParameters([path.join(ROOT, 'config/drive.yaml')], 'drive_node');
+    const drive = loadNodeParameters([path.join(ROOT, 'config/drive.yaml')], '/drive_node');
     const config = parseDriveConfig(drive.params, drive.file);
     assert.ok(fs.existsSync(path.join(config.policy, 'policy.yaml')), `drive.yaml's policy ${config.policy} exists`);
-    const sim = loadNodeParameters([path.join(ROOT, 'config/sim.yaml')], 'lnn_sim');
+    const sim = loadNodeParameters([path.join(ROOT, 'config/sim.yaml')], '/lnn_sim');
     parseSimParameters(sim.params, sim.file);
-    const trainer = loadNodeParameters([path.join(ROOT, 'config/train.yaml')], 'trainer_node');
+    const trainer = loadNodeParameters([path.join(ROOT, 'config/train.yaml')], '/trainer_node');
     const job = parseTrainerConfig(trainer.params, trainer.file).job;
     parseTrainConfig(readYamlFile(job), job);
     for (const f of LAUNCH) {
@@ -60,11 +60,13 @@ describe('ROS 2 package files', () => {
   });
 
   it('bridges the topics drive_node listens to and publishes on', () => {
-    const drive = loadNodeParameters([path.join(ROOT, 'config/drive.yaml')], 'drive_node');
+    const drive = loadNodeParameters([path.join(ROOT, 'config/drive.yaml')], '/drive_node');
     const config = parseDriveConfig(drive.params, drive.file);
     const bridged = [...read('launch/sim.launch.py').matchAll(/'(\/[\w/]+)@/g)].map((m) => m[1]);
-    for (const input of Object.values(config.inputs)) assert.ok(bridged.includes(input.topic!), `${input.topic} is bridged`);
-    assert.ok(bridged.includes(config.command.topic));
+    // The shipped topics are relative: without a namespace they are these absolute ones.
+    const absolute = (t: string) => (t.startsWith('/') ? t : `/${t}`);
+    for (const input of Object.values(config.inputs)) assert.ok(bridged.includes(absolute(input.topic!)), `${input.topic} is bridged`);
+    assert.ok(bridged.includes(absolute(config.command.topic)));
     const world = read('worlds/lane_world.sdf');
     for (const topic of bridged.filter((t) => t !== '/clock')) assert.ok(world.includes(`>${topic}<`), `the world publishes or reads ${topic}`);
   });

@@ -161,11 +161,17 @@ describe('sim node parameters and pacing', () => {
     const published: string[] = [];
     const node: TransportNode = {
       name: 'lnn_sim',
+      namespace: '/',
       logger: { debug() {}, info() {}, warn() {}, error() {} },
-      createPublisher: <T>(type: string, topic: string) => ({ type, topic, publish: (_m: T) => void published.push(topic) }),
+      createPublisher: <T>(type: string, topic: string) => ({ type, topic, publish: (_m: T) => void published.push(topic), destroy() {} }),
       createSubscription: (_type, topic) => ({ topic, destroy() {} }),
       createTimer: () => ({ cancel() {} }),
       now: () => 0n,
+      offeredQos: () => [],
+      getParameter: () => undefined,
+      setParameters: () => 'none',
+      lifecycleState: () => 'active',
+      transition: () => 'not managed',
       destroy() {},
     };
     const transport: Transport = { kind: 'rclnodejs', createNode: async () => node, spin() {}, shutdown: async () => {} };

@@ -5,10 +5,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InProcessTransport } from '../lnn_ros/transport/in_process';
 import { LogLevel } from '../lnn_ros/transport/logger';
-import { applyOverrides, flattenParameters, loadNodeParameters, parseRosArgs } from '../lnn_ros/transport/params';
+import { nodeKeyMatches, resolveTopicName } from '../lnn_ros/transport/names';
+import { flattenParameters, loadNodeParameters, parseRosArgs } from '../lnn_ros/transport/params';
 import { LATCHED, RELIABLE, SENSOR_DATA } from '../lnn_ros/transport/qos';
-import { loadRclnodejs, RclnodejsApi, RclnodejsTransport } from '../lnn_ros/transport/rclnodejs_transport';
-import { toRosTime } from '../lnn_ros/transport/types';
+import { loadRclnodejs, RclnodejsTransport } from '../lnn_ros/transport/rclnodejs_transport';
+import { ParameterSpec, toRosTime } from '../lnn_ros/transport/types';
+import { fakeRclnodejs } from './helpers/fake_rclnodejs';
 
 const settle = () => new Promise((r) => setImmediate(r));
 
@@ -107,118 +109,179 @@ describe('in-process transport', () => {
 });
 
 describe('ROS arguments and params files', () => {
-  it('reads what ros2 launch passes', () => {
-    const a = parseRosArgs(['--model', 'x', '--ros-args', '-r', '__node:=driver', '--params-file', '/p.yaml', '-p', 'use_sim_time:=true', '-p', 'limits.max_speed:=1.5']);
-    assert.deepEqual(a, { paramsFiles: ['/p.yaml'], nodeName: 'driver', overrides: { use_sim_time: true, 'limits.max_speed': 1.5 }, rest: ['--model', 'x'] });
+  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-params-'));
+  const write = (d: string, name: string, text: string) => {
+    fs.writeFileSync(path.join(d, name), text);
+    return path.join(d, name);
+  };
+
+  it('reads what ros2 launch and ros2 run pass', () => {
+    const a = parseRosArgs(['--managed', '--ros-args', '-r', '__node:=driver', '-r', '__ns:=/car1', '-r', 'cmd_vel:=/car1/drive', '--params-file', '/p.yaml', '-p', 'use_sim_time:=true', '-p', 'limits.max_speed:=1.5', '--log-level', 'debug', '--', '--other']);
+    assert.deepEqual(a, {
+      paramsFiles: ['/p.yaml'], nodeName: 'driver', namespace: '/car1', remaps: [{ node: undefined, from: 'cmd_vel', to: '/car1/drive' }],
+      overrides: { use_sim_time: true, 'limits.max_speed': 1.5 }, rest: ['--managed', '--other'],
+    });
+    assert.throws(() => parseRosArgs(['--ros-args', '--params-file']), /--params-file expects a value/);
   });
 
-  it('merges /** and the node section, and names a missing ros__parameters', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-params-')), 'p.yaml');
-    fs.writeFileSync(file, '/**:\n  ros__parameters:\n    use_sim_time: true\ndrive_node:\n  ros__parameters:\n    camera: {topic: /cam}\n');
-    const { params, file: source } = loadNodeParameters([file], 'drive_node');
-    assert.deepEqual(params, { use_sim_time: true, camera: { topic: '/cam' } });
-    assert.equal(source, file);
-    assert.deepEqual(flattenParameters(applyOverrides(params, { 'camera.topic': '/other' })), [['use_sim_time', true], ['camera.topic', '/other']]);
-    fs.writeFileSync(file, 'drive_node:\n  camera: {topic: /cam}\n');
-    assert.throws(() => loadNodeParameters([file], 'drive_node'), /drive_node\.ros__parameters: missing/);
+  it('matches node sections by fully qualified name as rclcpp does', () => {
+    const d = dir();
+    const file = write(d, 'p.yaml', [
+      '/**:\n  ros__parameters:\n    use_sim_time: true\n    a: global',
+      'drive_node:\n  ros__parameters:\n    b: plain_name',
+      '/car2/drive_node:\n  ros__parameters:\n    c: fqn',
+      '/**/drive_node:\n  ros__parameters:\n    d: any_namespace',
+      'car2:\n  drive_node:\n    ros__parameters:\n      e: nested',
+      '/*/other_node:\n  ros__parameters:\n    f: other',
+    ].join('\n'));
+    assert.deepEqual(loadNodeParameters([file], '/drive_node').params, { use_sim_time: true, a: 'global', b: 'plain_name', d: 'any_namespace' });
+    // In a namespace a plain `drive_node:` key no longer matches (rclcpp prepends / to it).
+    assert.deepEqual(loadNodeParameters([file], '/car2/drive_node').params, { use_sim_time: true, a: 'global', c: 'fqn', d: 'any_namespace', e: 'nested' });
+    assert.equal(nodeKeyMatches('/*/drive_node', '/a/b/drive_node'), false);
+    assert.equal(nodeKeyMatches('/**/drive_node', '/a/b/drive_node'), true);
+  });
+
+  it('merges name by name: later files and then -p overrides win, nested mappings are dotted names', () => {
+    const d = dir();
+    const a = write(d, 'a.yaml', "drive_node:\n  ros__parameters:\n    policy: ../p\n    command:\n      topic: cmd\n      limits: {linear.x: {min: 0.0, max: 8.0}}\n");
+    const b = write(d, 'b.yaml', '/**:\n  ros__parameters:\n    command: {topic: other}\n');
+    const loaded = loadNodeParameters([a, b], '/drive_node', { 'command.limits.linear.x.max': 6 });
+    assert.deepEqual(loaded.params, { policy: '../p', command: { topic: 'other', limits: { linear: { x: { min: 0, max: 6 } } } } });
+    assert.equal(loaded.file, a, 'the file that names the node');
+    assert.equal(loaded.sources.get('policy'), a);
+    assert.equal(loaded.sources.get('command.topic'), b);
+    assert.equal(loaded.sources.get('command.limits.linear.x.max'), undefined, 'a -p override');
+    assert.deepEqual(flattenParameters(loaded.params).map(([n]) => n), ['policy', 'command.topic', 'command.limits.linear.x.min', 'command.limits.linear.x.max']);
+    write(d, 'bad.yaml', 'drive_node:\n  camera: 3\n');
+    assert.throws(() => loadNodeParameters([path.join(d, 'bad.yaml')], '/drive_node'), /bad\.yaml: drive_node\/camera: expected <node>: ros__parameters/);
   });
 });
 
-/** A faithful stand-in for the part of rclnodejs the adapter calls (rclnodejs cannot load here). */
-function fakeRclnodejs() {
-  const calls: Array<[string, ...unknown[]]> = [];
-  class QoS {
-    static HistoryPolicy = { RMW_QOS_POLICY_HISTORY_SYSTEM_DEFAULT: 0, RMW_QOS_POLICY_HISTORY_KEEP_LAST: 1, RMW_QOS_POLICY_HISTORY_KEEP_ALL: 2 };
-    static ReliabilityPolicy = { RMW_QOS_POLICY_RELIABILITY_SYSTEM_DEFAULT: 0, RMW_QOS_POLICY_RELIABILITY_RELIABLE: 1, RMW_QOS_POLICY_RELIABILITY_BEST_EFFORT: 2 };
-    static DurabilityPolicy = { RMW_QOS_POLICY_DURABILITY_SYSTEM_DEFAULT: 0, RMW_QOS_POLICY_DURABILITY_TRANSIENT_LOCAL: 1, RMW_QOS_POLICY_DURABILITY_VOLATILE: 2 };
-    constructor(public history: number, public depth: number, public reliability: number, public durability: number) {}
-  }
-  class Parameter {
-    constructor(public name: string, public type: number, public value: unknown) {}
-  }
-  class Node {
-    constructor(public name: string) {
-      calls.push(['Node', name]);
-    }
-    createPublisher(type: string, topic: string, options: { qos: QoS }) {
-      calls.push(['createPublisher', type, topic, options.qos]);
-      return { publish: (m: unknown) => calls.push(['publish', topic, m]) };
-    }
-    createSubscription(type: string, topic: string, options: { qos: QoS }, cb: (m: unknown) => void) {
-      calls.push(['createSubscription', type, topic, options.qos]);
-      return { topic, cb };
-    }
-    destroySubscription(s: unknown) {
-      calls.push(['destroySubscription', s]);
-    }
-    createTimer(period: bigint) {
-      if (typeof period !== 'bigint') throw new TypeError('period must be a bigint of nanoseconds');
-      calls.push(['createTimer', period]);
-      return { cancel: () => calls.push(['cancel']) };
-    }
-    now() {
-      return { nanoseconds: 42n };
-    }
-    getLogger() {
-      return { debug() {}, info() {}, warn() {}, error() {} };
-    }
-    declareParameter(p: Parameter) {
-      calls.push(['declareParameter', p.name, p.type, p.value]);
-    }
-    setParameter(p: Parameter) {
-      calls.push(['setParameter', p.name, p.type, p.value]);
-    }
-    destroy() {
-      calls.push(['destroy']);
-    }
-  }
-  const api: RclnodejsApi = {
-    init: async (_ctx, argv) => void calls.push(['init', argv]),
-    Node,
-    QoS,
-    Parameter,
-    ParameterType: { PARAMETER_BOOL: 1, PARAMETER_INTEGER: 2, PARAMETER_DOUBLE: 3, PARAMETER_STRING: 4, PARAMETER_BOOL_ARRAY: 6, PARAMETER_INTEGER_ARRAY: 7, PARAMETER_DOUBLE_ARRAY: 8, PARAMETER_STRING_ARRAY: 9 },
-    spin: (n) => void calls.push(['spin', (n as unknown as Node).name]),
-    shutdown: () => void calls.push(['shutdown']),
-  };
-  return { api, calls };
-}
+describe('topic names', () => {
+  it('expand and remap as rcl does', () => {
+    assert.equal(resolveTopicName('cmd_vel', '/car1', 'drive_node', []), '/car1/cmd_vel');
+    assert.equal(resolveTopicName('/diagnostics', '/car1', 'drive_node', []), '/diagnostics');
+    assert.equal(resolveTopicName('~/state', '/car1', 'drive_node', []), '/car1/drive_node/state');
+    const rules = [{ from: 'cmd_vel', to: 'drive' }, { node: 'other', from: 'imu', to: 'x' }];
+    assert.equal(resolveTopicName('cmd_vel', '/car1', 'drive_node', rules), '/car1/drive');
+    assert.equal(resolveTopicName('imu', '/', 'drive_node', rules), '/imu', 'a rule for another node');
+    assert.throws(() => resolveTopicName('2fast', '/', 'n', []), /invalid topic name '2fast'/);
+  });
 
-describe('rclnodejs transport (against a fake rclnodejs)', () => {
+  it('put an in-process node and its topics in its namespace', async () => {
+    const { transport } = bus();
+    const a = await transport.createNode('a', { namespace: '/car1' });
+    const pub = a.createPublisher('std_msgs/msg/Int32', 'n', RELIABLE);
+    assert.equal(pub.topic, '/car1/n');
+    const got: number[] = [];
+    (await transport.createNode('b')).createSubscription<{ data: number }>('std_msgs/msg/Int32', '/car1/n', RELIABLE, (m) => got.push(m.data));
+    pub.publish({ data: 3 });
+    await settle();
+    assert.deepEqual(got, [3]);
+  });
+});
+
+const SPECS: ParameterSpec[] = [
+  { name: 'use_sim_time', type: 'bool', value: true, description: 'sim time', readOnly: true },
+  { name: 'camera.topic', type: 'string', value: '/cam', description: 'camera topic', readOnly: true },
+  { name: 'max_dt', type: 'double', value: 1, description: 'max gap', readOnly: false, range: { from: 0, to: 5 } },
+  { name: 'queue', type: 'integer', value: 3, description: 'queue', readOnly: false },
+];
+
+describe('rclnodejs transport (against a fake made after rclnodejs 2.2.0)', () => {
+  afterEach(() => {
+    for (const l of process.listeners('SIGINT')) if ((l as { fakeRcl?: boolean }).fakeRcl) process.removeListener('SIGINT', l);
+  });
+
   it('refuses to load rclnodejs without a sourced ROS 2', () => {
     assert.throws(() => loadRclnodejs({}), /needs a sourced ROS 2 \(AMENT_PREFIX_PATH and ROS_DISTRO are unset\)/);
   });
 
-  it('maps QoS, message type names, timers, parameters and sim time', async () => {
-    const { api, calls } = fakeRclnodejs();
-    const transport = await RclnodejsTransport.create(['--ros-args', '--params-file', '/p.yaml'], api);
-    const node = await transport.createNode('drive_node', {
-      parameters: { camera: { topic: '/cam', enabled: true }, max_dt: 0.5, queue: 3, gains: [1.5, 2] },
-      useSimTime: true,
-    });
-    node.createSubscription('sensor_msgs/msg/Imu', '/imu', SENSOR_DATA, () => {}).destroy();
-    node.createPublisher('geometry_msgs/msg/Twist', '/cmd_vel', RELIABLE).publish({ linear: { x: 1 } });
+  it('removes the SIGINT handler rclnodejs installs, so the stop path keeps its context', async () => {
+    const fake = fakeRclnodejs();
+    assert.ok(process.listeners('SIGINT').includes(fake.sigintHandler), 'the fake installs it on load, as rclnodejs does');
+    await RclnodejsTransport.create([], fake.api);
+    assert.ok(!process.listeners('SIGINT').includes(fake.sigintHandler));
+  });
+
+  it('gives node code a logger whose methods work unbound (rclnodejs reads `this`)', async () => {
+    const fake = fakeRclnodejs();
+    const transport = await RclnodejsTransport.create([], fake.api);
+    const node = await transport.createNode('n');
+    const raw = fake.nodes[0] as unknown as { getLogger(): { warn(m: string): void } };
+    const rawWarn = raw.getLogger().warn;
+    assert.throws(() => rawWarn('x'), /Cannot read properties of undefined/, 'the fake logger needs its this');
+    for (const first of [true, false]) (first ? node.logger.warn : node.logger.debug)('dropped');
+    assert.deepEqual(fake.logs, [['WARN', 'n', 'dropped'], ['DEBUG', 'n', 'dropped']]);
+    await transport.shutdown();
+  });
+
+  it('maps QoS, names, timers; declares typed parameters with descriptors, ignoring rclnodejs overrides', async () => {
+    const fake = fakeRclnodejs();
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-fake-'));
+    // rclnodejs would apply this (plain node name) over our value: an integer where a double is declared.
+    fs.writeFileSync(path.join(d, 'p.yaml'), 'drive_node:\n  ros__parameters:\n    max_dt: 2\n');
+    const transport = await RclnodejsTransport.create(['--ros-args', '--params-file', path.join(d, 'p.yaml'), '-r', '__ns:=/car1'], fake.api);
+    const node = await transport.createNode('drive_node', { parameters: SPECS, useSimTime: true, onParameterChange: () => null });
+    assert.equal(node.namespace, '/car1');
+    const sub = node.createSubscription('sensor_msgs/msg/Imu', 'imu', SENSOR_DATA, () => {});
+    assert.equal(sub.topic, '/car1/imu');
+    sub.destroy();
+    node.createPublisher('geometry_msgs/msg/Twist', 'cmd_vel', RELIABLE).publish({ linear: { x: 1 } });
     node.createTimer(0.05, () => {}).cancel();
     assert.equal(node.now(), 42n);
     transport.spin();
-    await transport.shutdown();
-    const by = (name: string) => calls.filter((c) => c[0] === name);
-    assert.deepEqual(by('init'), [['init', ['--ros-args', '--params-file', '/p.yaml']]]);
-    assert.deepEqual(by('createSubscription')[0].slice(1, 3), ['sensor_msgs/msg/Imu', '/imu']);
+    const by = (name: string) => fake.calls.filter((c) => c[0] === name);
+    assert.deepEqual(by('createSubscription')[0].slice(1, 3), ['sensor_msgs/msg/Imu', '/car1/imu']);
     assert.deepEqual({ ...(by('createSubscription')[0][3] as object) }, { history: 1, depth: 5, reliability: 2, durability: 2 });
-    assert.deepEqual({ ...(by('createPublisher')[0][3] as object) }, { history: 1, depth: 10, reliability: 1, durability: 2 });
+    assert.equal(by('createSubscription')[0][4], true, 'typed arrays for image data');
+    assert.deepEqual(fake.published, [{ node: 'drive_node', topic: '/car1/cmd_vel', message: { linear: { x: 1 } } }]);
     assert.deepEqual(by('createTimer'), [['createTimer', 50_000_000n]]);
-    assert.deepEqual(by('declareParameter'), [
-      ['declareParameter', 'camera.topic', 4, '/cam'],
-      ['declareParameter', 'camera.enabled', 1, true],
-      ['declareParameter', 'max_dt', 3, 0.5],
-      ['declareParameter', 'queue', 2, 3n],
-      ['declareParameter', 'gains', 8, [1.5, 2]],
+    assert.deepEqual(by('declareParameter').map((c) => c.slice(1, 6)), [
+      ['use_sim_time', 1, false, 'no description', false],
+      ['camera.topic', 4, '/cam', 'camera topic', true],
+      ['max_dt', 3, 1, 'max gap', false],
+      ['queue', 2, 3n, 'queue', false],
     ]);
-    assert.deepEqual(by('setParameter'), [['setParameter', 'use_sim_time', 1, true]]);
-    assert.equal(by('destroySubscription').length, 1);
-    assert.deepEqual(by('spin'), [['spin', 'drive_node']]);
-    assert.deepEqual(by('shutdown').length, 1);
+    assert.equal(node.getParameter('use_sim_time'), true, 'set, not declared twice');
+    assert.equal(node.getParameter('max_dt'), 1);
+    await transport.shutdown();
+    assert.equal(by('shutdown').length, 1);
+  });
+
+  it('passes run-time changes through the node handler, refusing read-only, wrong types and ranges with the reason', async () => {
+    const fake = fakeRclnodejs();
+    const transport = await RclnodejsTransport.create([], fake.api);
+    const seen: unknown[] = [];
+    const node = await transport.createNode('n', { parameters: SPECS, onParameterChange: (c) => (seen.push(c), c[0].value === 4 ? 'four is refused' : null) });
+    assert.equal(node.setParameters([{ name: 'max_dt', value: 0.25 }]), null);
+    assert.equal(node.getParameter('max_dt'), 0.25);
+    assert.match(node.setParameters([{ name: 'camera.topic', value: '/x' }])!, /readonly/);
+    assert.match(node.setParameters([{ name: 'max_dt', value: 9 }])!, /max_dt/);
+    assert.match(node.setParameters([{ name: 'queue', value: 4 }])!, /four is refused/);
+    assert.match(node.setParameters([{ name: 'nope', value: 1 }])!, /'nope' is not declared/);
+    assert.equal(node.getParameter('queue'), 3);
+    assert.deepEqual(seen, [[{ name: 'max_dt', value: 0.25 }], [{ name: 'queue', value: 4 }]]);
+    await transport.shutdown();
+  });
+
+  it('runs a managed node through rclnodejs lifecycle transitions', async () => {
+    const fake = fakeRclnodejs();
+    const transport = await RclnodejsTransport.create([], fake.api);
+    const trail: string[] = [];
+    const step = (name: string, fail = false) => () => (trail.push(name), fail ? `${name} broke` : null);
+    const node = await transport.createNode('m', {
+      lifecycle: { onConfigure: step('configure'), onActivate: step('activate', true), onDeactivate: step('deactivate'), onCleanup: step('cleanup'), onShutdown: (from) => (trail.push(`shutdown from ${from}`), null) },
+    });
+    assert.equal(node.lifecycleState(), 'unconfigured');
+    assert.equal(node.transition('configure'), null);
+    assert.match(node.transition('activate')!, /activate failed/);
+    assert.equal(node.lifecycleState(), 'inactive', 'a failed transition returns to where it started');
+    assert.match(node.transition('deactivate')!, /No transition available/);
+    assert.equal(node.transition('shutdown'), null);
+    assert.deepEqual(trail, ['configure', 'activate', 'shutdown from inactive']);
+    assert.ok(fake.logs.some(([level, , m]) => level === 'ERROR' && /activate failed: activate broke/.test(m)));
+    await transport.shutdown();
   });
 });
 

@@ -1,32 +1,50 @@
 /**
- * `lnn-ros drive --params-file config/drive.yaml [--ros-args ...]`: runs drive_node. Under
- * `ros2 launch` (installed as lib/lnn_ros/drive_node) it speaks rclnodejs; without ROS 2 it runs
- * on the in-process transport, where `--sim CONDITION` adds the embedded simulator as its world.
+ * `lnn-ros drive --params-file config/drive.yaml [--managed] [--ros-args ...]`: runs drive_node.
+ * Under `ros2 launch` / `ros2 run` (installed as lib/lnn_ros/drive_node) it speaks rclnodejs;
+ * without ROS 2 it runs on the in-process transport, where `--sim CONDITION` adds the embedded
+ * simulator as its world. `--managed` makes it a lifecycle node that waits for `configure`.
  */
+import { InputError } from '../errors';
 import { initBackend } from '../kernels/backend';
 import { parseDriveConfig } from '../nodes/drive_config';
 import { DriveNode } from '../nodes/drive_node';
 import { Condition } from '../sim/conditions';
 import { SimNode } from '../sim/sim_node';
-import { hostNode, spinUntilSignal } from './node_host';
+import { hostNode, runUntilStopped } from './node_host';
+
+const HELP = `usage: lnn-ros drive --params-file FILE [--managed] [--sim CONDITION] [--transport ros|in-process] [--ros-args ...]
+
+Runs drive_node with the drive_node section of FILE (ROS 2 params layout). --managed: a lifecycle
+node (configure loads the policy, activate starts commands). --sim CONDITION (in-process only):
+drive the embedded simulator under that condition. SIGINT/SIGTERM publish a final stop and exit 0.`;
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log('usage: lnn-ros drive --params-file FILE [--sim CONDITION] [--transport ros|in-process] [--ros-args ...]');
+    console.log(HELP);
     return 0;
   }
+  const managed = argv.includes('--managed');
   const simAt = argv.indexOf('--sim');
   const condition = simAt >= 0 ? argv[simAt + 1] : undefined;
-  const rest = simAt >= 0 ? [...argv.slice(0, simAt), ...argv.slice(simAt + 2)] : argv;
+  if (simAt >= 0 && (condition === undefined || condition.startsWith('-'))) throw new InputError('--sim expects a CONDITION (summer, dusk, night, winter, fog, noisy-camera, irregular-rate)');
+  const rest = argv.filter((a, i) => a !== '--managed' && i !== simAt && !(simAt >= 0 && i === simAt + 1));
   const host = await hostNode(rest, 'drive_node');
-  const parsed = parseDriveConfig(host.params, host.paramsFile);
+  if (condition !== undefined && host.transport.kind !== 'in-process') throw new InputError('--sim runs the embedded simulator in this process: use it with --transport in-process (under ROS 2, start sim_node)');
   // The embedded simulator owns the clock: follow it, or rate limits and the watchdog run on wall time.
-  const config = condition === undefined ? parsed : { ...parsed, useSimTime: true };
-  await initBackend(config.backend);
-  const drive = await DriveNode.start(host.transport, config, host.name);
+  const params = condition === undefined ? host.params : { ...host.params, use_sim_time: true };
+  const source = { params, file: host.paramsFile, sourceOf: host.sourceOf };
+  // Validated before the backend loads, so a bad params file is named at once.
+  await initBackend(parseDriveConfig(source.params, source.file, { sourceOf: source.sourceOf }).backend);
+  const drive = await DriveNode.start(host.transport, source, { name: host.name, namespace: host.namespace, managed });
+  let sim: SimNode | null = null;
   if (condition !== undefined) {
-    const sim = await SimNode.create(host.transport, { seed: 1, condition: Condition.named(condition), driver: 'external', realTimeFactor: 1 });
+    sim = await SimNode.create(host.transport, { seed: 1, condition: Condition.named(condition), driver: 'external', realTimeFactor: 1 });
     void sim.run(Infinity);
   }
-  return spinUntilSignal(host, () => drive.stop());
+  return runUntilStopped(host, {
+    stop: () => {
+      drive.stop();
+      sim?.stop();
+    },
+  });
 }

@@ -13,7 +13,6 @@ import { writeFileAtomic } from '../io/atomic';
 import { lineChartSvg } from '../io/line_chart';
 import { initBackend } from '../kernels/backend';
 import { readYamlFile } from '../model/model_dir';
-import { parseDriveConfig } from '../nodes/drive_config';
 import { DriveNode } from '../nodes/drive_node';
 import { InProcessTransport } from '../transport/in_process';
 import { RELIABLE, SENSOR_DATA } from '../transport/qos';
@@ -48,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!target || !inputs) throw new InputError(`${values.model}/policy.yaml: inputs.dataset / inputs.target missing (train it with lnn-ros train)`);
 
   const transport = new InProcessTransport({ log: () => undefined });
-  const drive = await DriveNode.start(transport, parseDriveConfig({ use_sim_time: true, policy: path.resolve(values.model), policy_state: { rate: 0 }, watchdog: { timeout: 1e6, period: 1e3 } }));
+  const drive = await DriveNode.start(transport, { params: { use_sim_time: true, policy: path.resolve(values.model), policy_state: { rate: 0 }, watchdog: { timeout: 1e6, period: 1e3 } } });
   const player = await transport.createNode('eval_player', { useSimTime: true });
   const clock = player.createPublisher('rosgraph_msgs/msg/Clock', '/clock', RELIABLE);
   const publishers = new Map(inputs.map((i) => [i.topic, player.createPublisher(i.type, i.topic, SENSOR_DATA)]));

@@ -1,10 +1,13 @@
 /**
  * `lnn-ros sim --params-file config/sim.yaml [--ros-args ...]`: the embedded simulator as a node
- * (lib/lnn_ros/sim_node under ROS 2, paced by real_time_factor), for users without Gazebo.
+ * (lib/lnn_ros/sim_node under ROS 2, paced by real_time_factor), for users without Gazebo. On
+ * SIGINT/SIGTERM it finishes the current step and prints its driving summary.
  */
-import { parseSimParameters } from '../sim/sim_params';
+import { ReadLog } from '../config/config_object';
+import { parseSimParameters, SIM_PARAMETER_DOCS } from '../sim/sim_params';
 import { SimNode } from '../sim/sim_node';
-import { hostNode, spinUntilSignal } from './node_host';
+import { parameterSpecs } from '../transport/parameter_docs';
+import { hostNode, runUntilStopped } from './node_host';
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -12,14 +15,19 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const host = await hostNode(argv, 'lnn_sim');
-  const sim = await SimNode.create(host.transport, parseSimParameters(host.params, host.paramsFile));
+  const log = new ReadLog('lnn_sim.ros__parameters');
+  const options = parseSimParameters(host.params, host.paramsFile, log);
+  const parameters = parameterSpecs(log, SIM_PARAMETER_DOCS, 'the simulated world is built at start-up; restart the node to change it.');
+  const sim = await SimNode.create(host.transport, { ...options, nodeName: host.name, namespace: host.namespace, parameters });
   const running = sim.run(Infinity);
-  const code = await spinUntilSignal(host, async () => {
-    sim.stop();
-    await running;
-    sim.destroy();
+  console.error(`${host.name}: simulating ${sim.sim.condition.name}, seed ${sim.sim.seed}, on the ${host.transport.kind} transport`);
+  const code = await runUntilStopped(host, {
+    stop: async () => {
+      sim.stop();
+      await running;
+      sim.destroy();
+    },
   });
-  const s = sim.summary();
-  console.error(`lnn_sim: ${JSON.stringify(s)}`);
+  console.error(`${host.name}: ${JSON.stringify(sim.summary())}`);
   return code;
 }

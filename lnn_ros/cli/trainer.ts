@@ -1,7 +1,13 @@
-/** `lnn-ros trainer --params-file config/train.yaml [--ros-args ...]`: runs trainer_node. */
+/**
+ * `lnn-ros trainer --params-file config/train.yaml [--ros-args ...]`: runs trainer_node. After a
+ * finished job it stays up so that drive nodes started later still get the latched announcement;
+ * a failed job exits 1 (unless exit_on_failure is false).
+ */
+import { ReadLog } from '../config/config_object';
 import { initBackend } from '../kernels/backend';
-import { parseTrainerConfig, TrainerNode } from '../nodes/trainer_node';
-import { hostNode, spinUntilSignal } from './node_host';
+import { parseTrainerConfig, TRAINER_PARAMETER_DOCS, TrainerNode } from '../nodes/trainer_node';
+import { parameterSpecs } from '../transport/parameter_docs';
+import { hostNode, runUntilStopped } from './node_host';
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -9,15 +15,20 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const host = await hostNode(argv, 'trainer_node');
-  const config = parseTrainerConfig(host.params, host.paramsFile);
+  const log = new ReadLog('trainer_node.ros__parameters');
+  const config = parseTrainerConfig(host.params, host.paramsFile, { log, sourceOf: host.sourceOf });
   await initBackend();
-  const node = await host.transport.createNode(host.name, { parameters: { job: config.job } });
+  const parameters = parameterSpecs(log, TRAINER_PARAMETER_DOCS, 'the job is read once at start-up; restart the node to run another.');
+  const node = await host.transport.createNode(host.name, { namespace: host.namespace, parameters, useSimTime: config.useSimTime });
   const trainer = new TrainerNode(node, config);
   const ok = trainer.run();
-  // Stays up after training so late drive nodes still get the latched announcement.
-  const code = await spinUntilSignal(host, async () => {
-    trainer.stop();
-    await ok;
+  const failed = ok.then((success) => (success || !config.exitOnFailure ? new Promise<number>(() => {}) : 1));
+  return runUntilStopped(host, {
+    finished: failed,
+    stop: async () => {
+      trainer.stop();
+      await ok;
+      node.destroy();
+    },
   });
-  return (await ok) ? code : 1;
 }

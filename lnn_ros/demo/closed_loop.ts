@@ -6,7 +6,7 @@
 import { DriveCounters, DriveNode } from '../nodes/drive_node';
 import { TYPES } from '../sim/messages';
 import { RELIABLE, SENSOR_DATA } from '../transport/qos';
-import { demoDriveConfig } from './demo_config';
+import { demoDriveParams } from './demo_config';
 import { runSimulation, SimRunOptions, SimRunResult } from './sim_run';
 
 export interface ClosedLoopResult extends SimRunResult {
@@ -39,7 +39,7 @@ export async function driveClosedLoop(policyDir: string, options: Omit<SimRunOpt
         if (frame && nodes.drive!.counters.steps > frame.steps) latenciesMs.push(Number(process.hrtime.bigint() - frame.at) / 1e6);
         frame = null;
       });
-      const drive = await DriveNode.start(transport, demoDriveConfig(policyDir));
+      const drive = await DriveNode.start(transport, demoDriveParams(policyDir));
       nodes.drive = drive;
       return () => {
         drive.stop();

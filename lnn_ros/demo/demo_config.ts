@@ -5,7 +5,7 @@
  * and architecture, and the drive node's limits.
  */
 import * as path from 'node:path';
-import { parseDriveConfig, DriveConfig } from '../nodes/drive_config';
+import type { DriveParams } from '../nodes/drive_node';
 import { StanleyOptions } from '../sim/expert';
 import { OuNoiseOptions } from '../sim/ou_noise';
 import { parseTrainConfig, PolicyTrainingConfig } from '../train/train_config';
@@ -63,12 +63,14 @@ export function demoTrainConfig(bags: string[], output: string, training: DemoTr
 }
 
 /** drive_node on sim time, stepping on camera frames, within the demo's speed and yaw-rate limits (speed from 0, so that the watchdog's stop really stops); PolicyState every step, recorded with the run. */
-export function demoDriveConfig(policyDir: string): DriveConfig {
-  return parseDriveConfig({
-    use_sim_time: true,
-    policy: policyDir,
-    step_on: 'camera',
-    command: { limits: { 'linear.x': { min: 0, max: 8, max_rate: 4 }, 'angular.z': { min: -1, max: 1 } } },
-    policy_state: { rate: 20 },
-  });
+export function demoDriveParams(policyDir: string): DriveParams {
+  return {
+    params: {
+      use_sim_time: true,
+      policy: policyDir,
+      step_on: 'camera',
+      command: { limits: { 'linear.x': { min: 0, max: 8, max_rate: 4 }, 'angular.z': { min: -1, max: 1 } } },
+      policy_state: { rate: 20 },
+    },
+  };
 }

@@ -19,7 +19,7 @@ export class CommandShaper {
   private lastNs: bigint;
 
   constructor(
-    private readonly axes: AxisLimits[],
+    private axes: AxisLimits[],
     startNs: bigint,
   ) {
     this.last = new Float64Array(axes.length);
@@ -41,6 +41,12 @@ export class CommandShaper {
     });
     this.lastNs = nowNs;
     return true;
+  }
+
+  /** New limits from the next command on (a run-time parameter change); the rate limit continues from the last command. */
+  setLimits(axes: AxisLimits[]): void {
+    if (axes.length !== this.axes.length) throw new Error(`expected ${this.axes.length} axes, got ${axes.length}`);
+    this.axes = axes;
   }
 
   /** The stop command (zero, clamped into the limits): what the watchdog and shutdown publish. */

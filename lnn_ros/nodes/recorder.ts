@@ -14,7 +14,10 @@ export interface RecordedTopic {
   topic: string;
   /** ROS 2 type, e.g. `sensor_msgs/msg/Image`. */
   type: string;
-  /** What the publisher offers, stored so that `ros2 bag play` republishes alike; default reliable. */
+  /**
+   * What the publisher offers, stored so that `ros2 bag play` republishes alike. When absent, the
+   * publishers' own QoS is read from the graph once the first of them is there (as rosbag2 does).
+   */
   offeredQos?: QosProfile;
 }
 
@@ -53,16 +56,34 @@ export class Recorder {
     readonly writer: McapBagWriter,
   ) {}
 
-  /** Opens the bag at `output` (a new directory, or a `.mcap` file) and starts recording `topics` on `node`. */
+  /** Topics subscribed but not yet in the bag: their publishers' QoS was not known yet. */
+  private readonly pending = new Map<string, string>();
+
+  /**
+   * Opens the bag at `output` (a new directory, or a `.mcap` file) and starts recording `topics` on
+   * `node`. Topics are stored under their resolved names (`imu/data` in `/car1` is `/car1/imu/data`).
+   */
   static async start(node: TransportNode, output: string, topics: RecordedTopic[], options: RecorderOptions = {}): Promise<Recorder> {
     const writer = await McapBagWriter.open(output, { compression: options.compression ?? 'zstd', codec: MessageRegistry.standard() });
-    for (const t of topics) await writer.addTopic({ name: t.topic, type: t.type, offeredQos: [t.offeredQos ? bagQos(t.offeredQos) : DEFAULT_QOS] });
     const recorder = new Recorder(node, writer);
     for (const t of topics) {
-      recorder.counts.set(t.topic, 0);
-      recorder.subscriptions.push(node.createSubscription(t.type, t.topic, RECORD_QOS, (m) => recorder.onMessage(t.topic, m)));
+      const subscription = node.createSubscription(t.type, t.topic, RECORD_QOS, (m) => recorder.onMessage(subscription.topic, m));
+      recorder.subscriptions.push(subscription);
+      recorder.counts.set(subscription.topic, 0);
+      const offered = t.offeredQos ? [t.offeredQos] : node.offeredQos(subscription.topic);
+      if (offered.length > 0) await writer.addTopic({ name: subscription.topic, type: t.type, offeredQos: offered.map(bagQos) });
+      else recorder.pending.set(subscription.topic, t.type);
     }
     return recorder;
+  }
+
+  /** Adds a pending topic with what its publishers offer now (the default profile when none is left). */
+  private async addPending(topic: string): Promise<void> {
+    const type = this.pending.get(topic);
+    if (type === undefined) return;
+    this.pending.delete(topic);
+    const offered = this.node.offeredQos(topic);
+    await this.writer.addTopic({ name: topic, type, offeredQos: offered.length ? offered.map(bagQos) : [DEFAULT_QOS] });
   }
 
   private onMessage(topic: string, message: unknown): void {
@@ -73,6 +94,7 @@ export class Recorder {
     this.tail = this.tail.then(async () => {
       if (this.failure) return;
       try {
+        await this.addPending(topic);
         await this.writer.writeObject(topic, logTimeNs, message);
       } catch (e) {
         this.failure = e as Error;
@@ -94,6 +116,7 @@ export class Recorder {
       this.subscriptions.forEach((s) => s.destroy());
     }
     await this.tail;
+    for (const topic of [...this.pending.keys()]) await this.addPending(topic);
     const metadata = await this.writer.close();
     if (this.failure) throw this.failure;
     return metadata;

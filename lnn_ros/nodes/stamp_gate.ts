@@ -21,7 +21,12 @@ export type GateDecision =
 export class StampGate {
   private lastNs: bigint | null = null;
 
-  constructor(private readonly options: StampGateOptions) {}
+  constructor(private options: StampGateOptions) {}
+
+  /** New bounds from the next message on (a run-time parameter change). */
+  configure(options: StampGateOptions): void {
+    this.options = options;
+  }
 
   check(stampNs: bigint): GateDecision {
     const last = this.lastNs;

@@ -1,31 +1,70 @@
 /**
  * trainer_node: runs one training job (the `lnn-ros train` YAML), publishing TrainingProgress
  * after every epoch and, when it finishes, a latched ModelAnnouncement that drive nodes follow.
+ * `bags` and `output` parameters, when set, replace the job's (so the shipped job trains on a
+ * recording given at launch).
  */
 import * as path from 'node:path';
-import { ConfigObject } from '../config/config_object';
+import { ConfigObject, ReadLog } from '../config/config_object';
 import { readYamlFile } from '../model/model_dir';
 import { trainPolicy } from '../train/policy_trainer';
-import { parseTrainConfig } from '../train/train_config';
+import { parseTrainConfig, PolicyTrainingConfig } from '../train/train_config';
+import { ParameterDocs } from '../transport/parameter_docs';
 import { LATCHED, RELIABLE } from '../transport/qos';
 import { Publisher, toRosTime, TransportNode } from '../transport/types';
 
 export interface TrainerNodeConfig {
   /** The training YAML (dataset, encoder, rnn, training, output). */
   job: string;
+  /** Bags to train on instead of the job's (absolute). */
+  bags: string[] | null;
+  /** Where to write the policy instead of the job's `output` (absolute). */
+  output: string | null;
   progressTopic: string;
   announceTopic: string;
+  /** Exit 1 when the job fails; false stays up (serving the last announcement). */
+  exitOnFailure: boolean;
+  useSimTime: boolean;
 }
 
-export function parseTrainerConfig(params: Record<string, unknown>, file?: string): TrainerNodeConfig {
-  const c = ConfigObject.from(params, file, 'trainer_node.ros__parameters');
-  c.rejectUnknown(['use_sim_time', 'job', 'progress_topic', 'announce_topic']);
-  const base = file ? path.dirname(path.resolve(file)) : process.cwd();
-  return {
-    job: path.resolve(base, c.string('job')),
-    progressTopic: c.string('progress_topic', '/lnn/training_progress'),
-    announceTopic: c.string('announce_topic', '/lnn/model'),
+export interface TrainerParseOptions {
+  log?: ReadLog;
+  /** The file a parameter came from: paths resolve against it (cwd when absent, as for `-p`). */
+  sourceOf?: (name: string) => string | undefined;
+}
+
+export function parseTrainerConfig(params: Record<string, unknown>, file?: string, options: TrainerParseOptions = {}): TrainerNodeConfig {
+  const c = ConfigObject.from(params, file, 'trainer_node.ros__parameters', options.log);
+  c.rejectUnknown(['use_sim_time', 'job', 'bags', 'output', 'progress_topic', 'announce_topic', 'exit_on_failure']);
+  const resolve = (name: string, p: string) => {
+    const source = options.sourceOf ? options.sourceOf(name) : file;
+    return path.resolve(source ? path.dirname(path.resolve(source)) : process.cwd(), p);
   };
+  return {
+    useSimTime: c.bool('use_sim_time', false),
+    job: resolve('job', c.string('job')),
+    bags: c.has('bags') ? c.stringList('bags').map((b) => resolve('bags', b)) : null,
+    output: c.has('output') ? resolve('output', c.string('output')) : null,
+    progressTopic: c.string('progress_topic', 'lnn/training_progress'),
+    announceTopic: c.string('announce_topic', 'lnn/model'),
+    exitOnFailure: c.bool('exit_on_failure', true),
+  };
+}
+
+export const TRAINER_PARAMETER_DOCS: ParameterDocs = {
+  use_sim_time: { description: 'Follow /clock for message stamps.' },
+  job: { description: 'The training job YAML (dataset, encoder, rnn, training, output), as lnn-ros train --config reads it.' },
+  bags: { description: "Bags to train on, replacing the job's dataset.bags." },
+  output: { description: "Policy directory to write, replacing the job's output." },
+  progress_topic: { description: 'Topic of lnn_ros/TrainingProgress.' },
+  announce_topic: { description: 'Topic of the latched lnn_ros/ModelAnnouncement of the trained policy.' },
+  exit_on_failure: { description: 'Exit with status 1 when the job fails; false keeps the node up (serving the last announcement).' },
+};
+
+/** The job with the node's replacements applied. */
+export function trainerJob(config: TrainerNodeConfig): PolicyTrainingConfig {
+  const job = parseTrainConfig(readYamlFile(config.job), config.job);
+  return { ...job, dataset: { ...job.dataset, bags: config.bags ?? job.dataset.bags }, output: config.output ?? job.output };
 }
 
 const STATUS = { running: 0, finished: 1, failed: 2, cancelled: 3 } as const;
@@ -63,7 +102,8 @@ export class TrainerNode {
   /** Trains, announces the new policy; returns false (after reporting why) when the job failed. */
   async run(): Promise<boolean> {
     try {
-      const job = parseTrainConfig(readYamlFile(this.config.job), this.config.job);
+      const job = trainerJob(this.config);
+      if (job.dataset.bags.length === 0) throw new Error(`no bags to train on: set the bags parameter (or dataset.bags in ${this.config.job})`);
       const result = await trainPolicy(job, {
         progress: null,
         log: (l) => this.node.logger.info(l),
@@ -80,10 +120,11 @@ export class TrainerNode {
         validation_loss: result.val_mse,
         metrics_path: path.join(result.output, 'metrics.json'),
       });
+      this.node.logger.info(`announced ${result.output} on ${this.announce.topic}`);
       return true;
     } catch (e) {
       this.report(this.stopRequested ? STATUS.cancelled : STATUS.failed, { message: (e as Error).message });
-      this.node.logger.error(`training failed: ${(e as Error).message}`);
+      this.node.logger.error(`training ${this.stopRequested ? 'cancelled' : 'failed'}: ${(e as Error).message}`);
       return false;
     }
   }

@@ -7,7 +7,7 @@
  */
 import { InProcessTransport } from '../transport/in_process';
 import { RELIABLE, SENSOR_DATA } from '../transport/qos';
-import { Publisher, QosProfile, Transport, TransportNode } from '../transport/types';
+import { ParameterSpec, Publisher, QosProfile, Transport, TransportNode } from '../transport/types';
 import { ImuReading } from './imu';
 import {
   AckermannDriveStampedMsg,
@@ -52,6 +52,9 @@ export interface SimFrames {
 export interface SimNodeOptions extends SimulatorOptions {
   /** Default 'lnn_sim'. */
   nodeName?: string;
+  namespace?: string;
+  /** Declared as the node's ROS parameters (what its params file set). */
+  parameters?: ParameterSpec[];
   /** Twist (linear.x speed, angular.z yaw rate → steering by the bicycle model) or AckermannDriveStamped (speed, steering_angle); default 'twist'. */
   commandType?: CommandType;
   /** Topic names; the command defaults follow the command type. */
@@ -69,9 +72,10 @@ export interface SimNodeOptions extends SimulatorOptions {
 
 export const DEFAULT_FRAMES: SimFrames = { odom: 'odom', base: 'base_link', camera: 'camera', imu: 'imu_link' };
 
+/** Relative names (they resolve in the node's namespace: `/car1/camera/image_raw`), but /clock, which is global. */
 export function defaultTopics(commandType: CommandType): SimTopics {
   const command = commandType === 'twist' ? 'cmd_vel' : 'ackermann_cmd';
-  return { clock: '/clock', camera: '/camera/image_raw', imu: '/imu/data', odom: '/ground_truth/odom', command: `/${command}`, expertCommand: `/expert/${command}` };
+  return { clock: '/clock', camera: 'camera/image_raw', imu: 'imu/data', odom: 'ground_truth/odom', command, expertCommand: `expert/${command}` };
 }
 
 /** Accepts commands from reliable and best-effort publishers alike; only the newest matters. */
@@ -89,6 +93,7 @@ export interface AppliedCommand {
 
 export class SimNode {
   readonly commandType: CommandType;
+  /** The topics as resolved in the node's namespace. */
   readonly topics: SimTopics;
   readonly frames: SimFrames;
   /** The last valid command received, if any. */
@@ -115,10 +120,9 @@ export class SimNode {
     options: SimNodeOptions,
   ) {
     this.commandType = options.commandType ?? 'twist';
-    this.topics = { ...defaultTopics(this.commandType), ...options.topics };
+    const t = { ...defaultTopics(this.commandType), ...options.topics };
     this.frames = { ...DEFAULT_FRAMES, ...options.frames };
     this.realTimeFactor = options.realTimeFactor ?? 1;
-    const t = this.topics;
     this.publishers = {
       clock: node.createPublisher(TYPES.clock, t.clock, RELIABLE),
       camera: node.createPublisher(TYPES.image, t.camera, SENSOR_DATA),
@@ -126,11 +130,12 @@ export class SimNode {
       odom: node.createPublisher(TYPES.odometry, t.odom, RELIABLE),
       expert: node.createPublisher(this.commandType === 'twist' ? TYPES.twist : TYPES.ackermann, t.expertCommand, RELIABLE),
     };
-    if (this.commandType === 'twist') {
-      node.createSubscription<TwistMsg>(TYPES.twist, t.command, COMMAND_QOS, (m) => this.onCommand(m?.linear?.x, m?.angular?.z, 'yawRate'));
-    } else {
-      node.createSubscription<AckermannDriveStampedMsg>(TYPES.ackermann, t.command, COMMAND_QOS, (m) => this.onCommand(m?.drive?.speed, m?.drive?.steering_angle, 'steer'));
-    }
+    const commands =
+      this.commandType === 'twist'
+        ? node.createSubscription<TwistMsg>(TYPES.twist, t.command, COMMAND_QOS, (m) => this.onCommand(m?.linear?.x, m?.angular?.z, 'yawRate'))
+        : node.createSubscription<AckermannDriveStampedMsg>(TYPES.ackermann, t.command, COMMAND_QOS, (m) => this.onCommand(m?.drive?.speed, m?.drive?.steering_angle, 'steer'));
+    const p = this.publishers;
+    this.topics = { clock: p.clock.topic, camera: p.camera.topic, imu: p.imu.topic, odom: p.odom.topic, command: commands.topic, expertCommand: p.expert.topic };
     const rng = new SeededRng(sim.seed, 'sim-node');
     const steady = (rateHz: number) => new SensorClock({ rateHz, jitter: 0, dropProbability: 0 }, sim.startNs, rng);
     this.odomClock = steady(options.odomRateHz ?? 50);
@@ -142,9 +147,7 @@ export class SimNode {
   /** A simulator (built from `options`) speaking through `transport`. */
   static async create(transport: Transport, options: SimNodeOptions): Promise<SimNode> {
     const sim = new Simulator(options);
-    const node = await transport.createNode(options.nodeName ?? 'lnn_sim', {
-      parameters: { seed: options.seed, condition: sim.condition.name, driver: sim.driver, command_type: options.commandType ?? 'twist', dt: sim.dt },
-    });
+    const node = await transport.createNode(options.nodeName ?? 'lnn_sim', { namespace: options.namespace, parameters: options.parameters });
     return new SimNode(sim, transport, node, options);
   }
 

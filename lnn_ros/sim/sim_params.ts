@@ -2,7 +2,8 @@
  * The simulator node's parameters (ROS params-file layout, `lnn_sim: ros__parameters: ...`),
  * validated once at start-up with errors that name the file and the key, as SimNodeOptions.
  */
-import { ConfigObject } from '../config/config_object';
+import { ConfigObject, ReadLog } from '../config/config_object';
+import { ParameterDocs } from '../transport/parameter_docs';
 import { Condition } from './conditions';
 import { DEFAULT_SHAPE } from './road';
 import { SimNodeOptions, SimTopics } from './sim_node';
@@ -48,8 +49,9 @@ const SECTIONS: Record<string, Record<string, readonly [string, Bound]>> = {
 
 const TOPIC_KEYS: Record<string, keyof SimTopics> = { clock: 'clock', camera: 'camera', imu: 'imu', odom: 'odom', command: 'command', expert_command: 'expertCommand' };
 
-export function parseSimParameters(params: Record<string, unknown>, file?: string): SimNodeOptions {
-  const c = ConfigObject.from(params, file, 'lnn_sim.ros__parameters');
+/** `log` records every parameter read, for declaring them (SIM_PARAMETER_DOCS). */
+export function parseSimParameters(params: Record<string, unknown>, file?: string, log?: ReadLog): SimNodeOptions {
+  const c = ConfigObject.from(params, file, 'lnn_sim.ros__parameters', log);
   const top = ['seed', 'condition', 'driver', 'command_type', 'dt', 'start_time', 'real_time_factor', 'odom_rate_hz', 'expert_rate_hz'];
   // use_sim_time is allowed because shared params files set it for every node (`/**`), and
   // ignored: the simulator owns the clock, publishing /clock rather than following it.
@@ -97,7 +99,7 @@ function condition(c: ConfigObject): Condition {
 
 /** An optional sub-mapping (empty when absent) with only `keys` allowed. */
 function section(c: ConfigObject, name: string, keys: string[]): ConfigObject {
-  const s = c.has(name) ? c.object(name) : ConfigObject.from({}, c.file, c.key(name));
+  const s = c.section(name);
   s.rejectUnknown(keys);
   return s;
 }
@@ -113,3 +115,34 @@ function numbers(c: ConfigObject, name: string): Record<string, number> {
   }
   return out;
 }
+
+const SECTION_TITLES: Record<string, string> = {
+  vehicle: 'Vehicle model (kinematic bicycle)',
+  camera: 'Forward pinhole camera',
+  imu: 'IMU',
+  expert: 'Stanley expert driver',
+  camera_timing: 'Camera frame timing',
+};
+
+/** Every simulator parameter (all read-only: the world is built once). */
+export const SIM_PARAMETER_DOCS: ParameterDocs = {
+  use_sim_time: { description: 'Ignored: the simulator owns the clock and publishes /clock.' },
+  seed: { description: 'Seed of the road, sensor noise and the expert.' },
+  condition: { description: 'Weather and sensor condition: a name in config/conditions or a condition file.' },
+  driver: { description: 'external: drive with the commands received; expert: the built-in Stanley driver.' },
+  command_type: { description: 'twist (cmd_vel) or ackermann (ackermann_cmd).' },
+  dt: { description: 'Physics step (s).' },
+  start_time: { description: 'Sim time at start (s).' },
+  real_time_factor: { description: 'Sim seconds per wall second (0: as fast as possible).' },
+  odom_rate_hz: { description: 'Rate of ground-truth odometry (Hz).' },
+  expert_rate_hz: { description: "Rate of the expert's command (Hz)." },
+  'road.width_m': { description: 'Road width (m).' },
+  'road.radius_min_m': { description: 'Smallest mean radius of the closed road (m).' },
+  'road.radius_max_m': { description: 'Largest mean radius of the closed road (m).' },
+  'road.wobble': { description: 'How far the road departs from a circle (0: a circle).' },
+  'road.min_turn_radius_m': { description: 'Tightest turn the road may have (m).' },
+  'steering_noise.std_rad': { description: 'Ornstein-Uhlenbeck steering noise on what the car executes (rad).' },
+  'steering_noise.time_constant_s': { description: 'Time constant of the steering noise (s).' },
+  ...Object.fromEntries(Object.keys(TOPIC_KEYS).map((k) => [`topics.${k}`, { description: `Topic name of the ${k.replace('_', ' ')} (relative names resolve in the node namespace).` }])),
+  ...Object.fromEntries(Object.entries(SECTIONS).flatMap(([section, keys]) => Object.entries(keys).map(([key, [option]]) => [`${section}.${key}`, { description: `${SECTION_TITLES[section]}: ${option}${/_(m|rad|deg|s|hz)$/.exec(key) ? ` (${key.split('_').pop()})` : ''}.` }]))),
+};

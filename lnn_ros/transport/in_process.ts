@@ -5,7 +5,10 @@
  */
 import { InputError } from '../errors';
 import { Clock, SimClock, WallClock } from './clock';
+import { LifecycleMachine } from './lifecycle';
 import { LogSink, makeLogger, stderrSink } from './logger';
+import { normaliseNamespace, RemapRule, resolveTopicName } from './names';
+import { ParameterStore } from './parameter_store';
 import { qosCompatible } from './qos';
 import { fromRosTime, NodeOptions, Publisher, QosProfile, RosTime, Subscription, Transport, TransportNode } from './types';
 
@@ -34,6 +37,8 @@ interface Topic {
 export interface InProcessOptions {
   /** Where node logs go; default stderr at info level. */
   log?: LogSink;
+  /** Remap rules for every node, as `--ros-args -r` gives them to rcl. */
+  remaps?: RemapRule[];
 }
 
 export class InProcessTransport implements Transport {
@@ -47,9 +52,11 @@ export class InProcessTransport implements Transport {
   private delivering = false;
   private closed = false;
   private readonly log: LogSink;
+  private readonly remaps: RemapRule[];
 
   constructor(options: InProcessOptions = {}) {
     this.log = options.log ?? stderrSink();
+    this.remaps = options.remaps ?? [];
   }
 
   private topic(name: string, type: string, node: string): Topic {
@@ -106,24 +113,40 @@ export class InProcessTransport implements Transport {
   async createNode(name: string, options: NodeOptions = {}): Promise<TransportNode> {
     const logger = makeLogger(name, this.log);
     const clock: Clock = options.useSimTime ? this.simClock : this.wallClock;
+    const namespace = normaliseNamespace(options.namespace ?? '/');
+    const resolve = (topic: string) => resolveTopicName(topic, namespace, name, this.remaps);
+    const parameters = new ParameterStore(options.parameters ?? [], options.onParameterChange);
+    const lifecycle = options.lifecycle ? new LifecycleMachine(options.lifecycle) : null;
     const owned: Array<() => void> = [];
     const warnIncompatible = (topic: string, a: QosProfile, b: QosProfile, what: string) =>
       logger.warn(`${topic}: ${what} QoS (${a.reliability}, ${a.durability}) is incompatible with (${b.reliability}, ${b.durability}); no messages will flow`);
     return {
       name,
       logger,
-      createPublisher: <T>(type: string, topicName: string, qos: QosProfile): Publisher<T> => {
+      namespace,
+      createPublisher: <T>(type: string, topicArg: string, qos: QosProfile): Publisher<T> => {
+        const topicName = resolve(topicArg);
         const topic = this.topic(topicName, type, name);
         const writer: Endpoint = { node: name, qos };
         topic.writers.push(writer);
         for (const r of topic.readers) if (!qosCompatible(qos, r.qos)) warnIncompatible(topicName, qos, r.qos, 'offered');
-        owned.push(() => {
-          topic.writers.splice(topic.writers.indexOf(writer), 1);
+        const destroy = () => {
+          const i = topic.writers.indexOf(writer);
+          if (i >= 0) topic.writers.splice(i, 1);
           topic.latched.delete(writer);
-        });
-        return { topic: topicName, type, publish: (message: T) => this.publish(topicName, topic, writer, message) };
+        };
+        owned.push(destroy);
+        return {
+          topic: topicName,
+          type,
+          publish: (message: T) => {
+            if (topic.writers.includes(writer)) this.publish(topicName, topic, writer, message);
+          },
+          destroy,
+        };
       },
-      createSubscription: <T>(type: string, topicName: string, qos: QosProfile, callback: (message: T) => void): Subscription => {
+      createSubscription: <T>(type: string, topicArg: string, qos: QosProfile, callback: (message: T) => void): Subscription => {
+        const topicName = resolve(topicArg);
         const topic = this.topic(topicName, type, name);
         const onError = (e: unknown) => logger.error(`${topicName} callback failed: ${e instanceof Error ? e.message : String(e)}`);
         const reader: Reader = { node: name, qos, callback: callback as (m: unknown) => void, queue: [], onError };
@@ -144,6 +167,11 @@ export class InProcessTransport implements Transport {
         return timer;
       },
       now: () => clock.now(),
+      offeredQos: (topic) => this.topics.get(resolve(topic))?.writers.map((w) => w.qos) ?? [],
+      getParameter: (parameter) => parameters.get(parameter),
+      setParameters: (changes) => parameters.set(changes),
+      lifecycleState: () => lifecycle?.state ?? 'active',
+      transition: (t) => (lifecycle ? lifecycle.trigger(t) : `${name} is not a managed node`),
       destroy: () => owned.splice(0).forEach((release) => release()),
     };
   }

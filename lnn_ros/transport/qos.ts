@@ -16,9 +16,8 @@ export function parseQos(c: ConfigObject, key: string, fallback: QosProfile): Qo
   const raw = c.raw(key);
   if (raw === undefined || raw === null) return fallback;
   if (typeof raw === 'string') {
-    const profile = PROFILES[raw];
-    if (!profile) throw c.error(key, `unknown QoS profile '${raw}' (expected ${Object.keys(PROFILES).join(', ')} or a mapping)`);
-    return profile;
+    if (!PROFILES[raw]) throw c.error(key, `unknown QoS profile '${raw}' (expected ${Object.keys(PROFILES).join(', ')} or a mapping)`);
+    return PROFILES[c.oneOf(key, Object.keys(PROFILES))];
   }
   const q = c.object(key);
   q.rejectUnknown(['profile', 'reliability', 'durability', 'history', 'depth']);

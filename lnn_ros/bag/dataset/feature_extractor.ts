@@ -39,20 +39,23 @@ export class FeatureExtractor {
   private readonly paths: (string | number)[][] = [];
   /** Compressed images decoded so far (what the cache saves on the next epoch). */
   decodedImages = 0;
-  /** [h, w, c] for images (known after the first frame unless `expect` is set), [n] for fields. */
+  /**
+   * [h, w, c] for images, [n] for fields. Images: the given `shape` (a policy's input), else what
+   * `expect` or resize fixes, else the first frame's (a dataset's frames must all agree).
+   */
   shape: number[] | undefined;
 
   constructor(
     readonly topic: string,
     readonly type: string,
-    spec: { image?: ImageSpec; fields?: string[] },
+    spec: { image?: ImageSpec; fields?: string[]; shape?: number[] },
     private readonly place: ConfigPlace,
   ) {
     if (isImageType(type)) {
       if (spec.fields) throw new ConfigError(place.file, `${place.key}.fields`, `${topic} is an image topic (${type}); use an image section`);
       const image = spec.image ?? DEFAULT_IMAGE;
       this.preprocessor = new ImagePreprocessor(image);
-      if (image.expect) this.shape = this.preprocessor.outputShape(image.expect);
+      this.shape = spec.shape ?? (image.expect ? this.preprocessor.outputShape(image.expect) : undefined);
       return;
     }
     if (spec.image) throw new ConfigError(place.file, `${place.key}.image`, `${topic} has type ${type}, not an image type`);
@@ -75,8 +78,13 @@ export class FeatureExtractor {
         this.decodedImages++;
         img = decodeCompressedImage(msg);
       }
+      // The frame's own output shape, checked before any work on its pixels.
+      const shape = this.preprocessor.outputShape(img);
+      if (this.shape && shape.join() !== this.shape.join()) {
+        throw new Dropped('image size mismatch', `a ${img.width}x${img.height} frame gives ${shape.join('×')}, expected ${this.shape.join('×')}`);
+      }
       const out = this.preprocessor.process(img);
-      this.shape ??= this.preprocessor.outputShape(img);
+      this.shape ??= shape;
       return out;
     }
     const out = new Float32Array(this.paths.length);
@@ -87,17 +95,34 @@ export class FeatureExtractor {
       if (typeof v !== 'number') {
         throw new ConfigError(this.place.file, `${this.place.key}.fields[${i}]`, `'${this.fields![i]}' is not a numeric field of ${this.type}`);
       }
-      if (!Number.isFinite(v)) throw new Dropped('non-finite value', `${this.topic} ${this.fields![i]} = ${v}`);
+      // Beyond float32 range a value becomes ±Infinity in the feature vector.
+      if (!Number.isFinite(Math.fround(v))) throw new Dropped('non-finite value', `${this.topic} ${this.fields![i]} = ${v}${Number.isFinite(v) ? ' (beyond float32 range)' : ''}`);
       out[i] = v;
     }
     return out;
   }
 }
 
-/** The header stamp in ns; undefined for types without a header and for unset (zero) stamps. */
+/**
+ * The header stamp in ns; undefined for types without a header and for unset (zero) stamps.
+ * A stamp that is there but not a valid time is dropped, naming the field.
+ */
 export function headerStamp(message: unknown): bigint | undefined {
   const stamp = (message as { header?: { stamp?: Stamp } } | null)?.header?.stamp;
-  if (!stamp || typeof stamp.sec !== 'number') return undefined;
-  const ns = BigInt(stamp.sec) * 1_000_000_000n + BigInt(stamp.nanosec ?? stamp.nsec ?? 0);
+  if (!stamp || typeof stamp !== 'object') return undefined;
+  const sec = stamp.sec as unknown;
+  const nanosec = (stamp.nanosec ?? stamp.nsec ?? 0) as unknown;
+  if (typeof sec !== 'number' || !Number.isInteger(sec)) throw new Dropped('malformed', `header.stamp.sec = ${String(sec)} is not an integer`);
+  if (typeof nanosec !== 'number' || !Number.isInteger(nanosec) || nanosec < 0 || nanosec >= 1e9) {
+    throw new Dropped('malformed', `header.stamp.nanosec = ${String(nanosec)} is not an integer in [0, 1e9)`);
+  }
+  const ns = BigInt(sec) * 1_000_000_000n + BigInt(nanosec);
   return ns === 0n ? undefined : ns;
+}
+
+/** The header stamp in ns of a message that must have one (a policy input). */
+export function requireHeaderStamp(message: unknown): bigint {
+  const ns = headerStamp(message);
+  if (ns === undefined) throw new Dropped('malformed', 'no header stamp (header.stamp missing or zero)');
+  return ns;
 }

@@ -56,17 +56,29 @@ interface CompressedImageMessage {
   data: Uint8Array;
 }
 
-/** A view of a `sensor_msgs/Image`; checks that step and data length hold the declared size. */
+/** A message's `data` as bytes, or Dropped naming the field. */
+function bytesField(msg: { data?: unknown }, type: string): Uint8Array {
+  const data = msg.data;
+  if (data instanceof Uint8Array) return data;
+  if (Array.isArray(data) && data.every((b) => Number.isInteger(b) && b >= 0 && b < 256)) return Uint8Array.from(data);
+  throw new Dropped('malformed', `${type}.data is ${data === undefined ? 'missing' : 'not a byte array'}`);
+}
+
+/** A view of a `sensor_msgs/Image`; checks that its size fields are whole numbers and that step and data length hold the declared size. */
 export function rawImageView(msg: ImageMessage): RawImage {
   const layout = ENCODINGS[String(msg.encoding).toLowerCase()];
   if (!layout) throw new Dropped('unsupported image encoding', `'${msg.encoding}'`);
   const { width, height, step } = msg;
-  if (width <= 0 || height <= 0) throw new Dropped('image size mismatch', `${width}x${height}`);
-  if (step < width * layout.pixelStride) throw new Dropped('image size mismatch', `step ${step} < ${width} px × ${layout.pixelStride} B`);
-  if (msg.data.length < step * (height - 1) + width * layout.pixelStride) {
-    throw new Dropped('image size mismatch', `${msg.data.length} data bytes for ${width}x${height} ${msg.encoding} with step ${step}`);
+  for (const [field, v] of [['width', width], ['height', height], ['step', step]] as const) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Dropped('malformed', `Image.${field} = ${String(v)} is not a whole number`);
   }
-  return { width, height, data: msg.data, rowStride: step, ...layout, bigEndian: Boolean(msg.is_bigendian) };
+  if (width <= 0 || height <= 0) throw new Dropped('image size mismatch', `${width}x${height}`);
+  const data = bytesField(msg, 'Image');
+  if (step < width * layout.pixelStride) throw new Dropped('image size mismatch', `step ${step} < ${width} px × ${layout.pixelStride} B`);
+  if (data.length < step * (height - 1) + width * layout.pixelStride) {
+    throw new Dropped('image size mismatch', `${data.length} data bytes for ${width}x${height} ${msg.encoding} with step ${step}`);
+  }
+  return { width, height, data, rowStride: step, ...layout, bigEndian: Boolean(msg.is_bigendian) };
 }
 
 function rgbaView(width: number, height: number, data: Uint8Array, pixelStride: number): RawImage {
@@ -75,7 +87,7 @@ function rgbaView(width: number, height: number, data: Uint8Array, pixelStride: 
 
 /** Decodes a JPEG or PNG `sensor_msgs/CompressedImage` (recognised by content, not by `format`). */
 export function decodeCompressedImage(msg: CompressedImageMessage): RawImage {
-  const bytes = msg.data;
+  const bytes = bytesField(msg, 'CompressedImage');
   try {
     if (bytes[0] === 0xff && bytes[1] === 0xd8) {
       const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxResolutionInMP: 64 });

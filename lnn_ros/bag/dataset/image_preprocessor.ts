@@ -12,13 +12,10 @@ import type { RawImage } from './image_decode';
 const LUMA = [0.299, 0.587, 0.114];
 
 export class ImagePreprocessor {
-  /** Source size every frame must have: `expect`, else the first frame's. */
-  private sourceSize: SizeSpec | undefined;
   readonly channels: number;
 
   constructor(private readonly spec: ImageSpec) {
     this.channels = spec.color === 'rgb' ? 3 : 1;
-    this.sourceSize = spec.expect;
   }
 
   /** [height, width, channels] of the output, once the source size is known. */
@@ -32,10 +29,10 @@ export class ImagePreprocessor {
     return this.spec.crop ?? { x: 0, y: 0, width: source.width, height: source.height };
   }
 
+  /** Each frame is checked on its own: against `expect` when the spec has one, else only that the crop fits. */
   process(img: RawImage): Float32Array {
-    this.sourceSize ??= { width: img.width, height: img.height };
-    const expected = this.sourceSize;
-    if (img.width !== expected.width || img.height !== expected.height) {
+    const expected = this.spec.expect;
+    if (expected && (img.width !== expected.width || img.height !== expected.height)) {
       throw new Dropped('image size mismatch', `${img.width}x${img.height}, expected ${expected.width}x${expected.height}`);
     }
     const crop = this.crop(img);
