@@ -14,3 +14,14 @@ export class ConfigError extends InputError {
     super(`${file ?? '<config>'}: ${key}: ${problem}`);
   }
 }
+
+/** Work abandoned because a stop was requested (SIGINT/SIGTERM); `kept` says what is on disk. */
+export class Stopped extends Error {
+  override name = 'Stopped';
+  constructor(
+    readonly kept: string,
+    message = `stopped; ${kept}`,
+  ) {
+    super(message);
+  }
+}

@@ -1,40 +1,12 @@
-/**
- * `lnn-ros bag info|echo` end to end, in a child process: `node bin/lnn-ros.js` when dist/ is
- * at least as new as every source (as after `npm run build`, which `npm test` runs first), else
- * lnn_ros/cli/main.ts through ts-node with bin/lnn-ros.js's exit-code handling (slower: ~1 s a run).
- */
+/** `lnn-ros bag info|echo` end to end, in a child process (see helpers/cli.ts). */
 
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openBag } from '../lnn_ros/bag/open';
 import { MessageRegistry } from '../lnn_ros/msg/registry';
 import { BAGS_DIR, realBags, tempDir, writeMcap } from './bag_helpers';
-
-const ROOT = path.join(__dirname, '..');
-const BUILT = path.join(ROOT, 'dist', 'cli', 'main.js');
-const RUNNER = `require('./lnn_ros/cli/main').main(process.argv.slice(1)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { console.error('lnn-ros: ' + err.message); process.exitCode = 1; })`;
-
-function buildIsFresh(): boolean {
-  if (!fs.existsSync(BUILT)) return false;
-  const sources = fs.readdirSync(path.join(ROOT, 'lnn_ros'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
-  const newest = Math.max(...sources.map((f) => fs.statSync(path.join(ROOT, 'lnn_ros', f)).mtimeMs));
-  return fs.statSync(BUILT).mtimeMs >= newest;
-}
-
-const COMMAND = buildIsFresh() ? [path.join(ROOT, 'bin', 'lnn-ros.js')] : ['-r', 'ts-node/register/transpile-only', '-e', RUNNER, '--'];
-
-function lnnRos(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [...COMMAND, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+import { lnnRos } from './helpers/cli';
 
 const talker = (storage: string): string => path.join(BAGS_DIR, 'ros2_rosbag2', `talker_${storage}`);
 const jsonLines = (stdout: string): Record<string, unknown>[] => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

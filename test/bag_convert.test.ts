@@ -6,10 +6,10 @@ import { parse } from 'yaml';
 import { openBag } from '../lnn_ros/bag/open';
 import { normaliseQosText } from '../lnn_ros/bag/qos';
 import { McapBagWriter } from '../lnn_ros/bag/mcap_writer';
-import { run as bag } from '../lnn_ros/cli/bag';
+import { main } from '../lnn_ros/cli/main';
 
-/** `lnn-ros bag convert …` through the real dispatcher (which maps InputError to exit code 1). */
-const run = (argv: string[]) => bag(['convert', ...argv]);
+/** `lnn-ros bag convert …` through the real dispatcher (InputError: exit code 1; UsageError: 2). */
+const run = (argv: string[]) => main(['bag', 'convert', ...argv]);
 import { BAGS_DIR, realBags } from './bag_helpers';
 import { requirePython, runPython } from './python_peer';
 
@@ -184,6 +184,6 @@ with Reader(sys.argv[1]) as r:
     assert.equal(await run([path.join(tmp, 'missing'), path.join(tmp, 'o2')]), 1);
     fs.writeFileSync(path.join(tmp, 'taken.mcap'), '');
     assert.equal(await run([input, path.join(tmp, 'taken.mcap')]), 1);
-    assert.match(log.join('\n'), /already exists/);
+    assert.match(log.join('\n'), /taken\.mcap: exists and is not an MCAP file/);
   });
 });

@@ -248,7 +248,7 @@ describe('dataset builder', function () {
     const { dataset } = await new DatasetBuilder(raw).build();
     const npyDir = path.join(tmp, 'export-npy');
     const stDir = path.join(tmp, 'export-st');
-    exportDataset(dataset, npyDir, { format: 'npy', blockSteps: 7 });
+    await exportDataset(dataset, npyDir, { format: 'npy', blockSteps: 7 });
     assert.equal(await exportCommand([raw.file!, stDir, '--format', 'safetensors']), 0);
     type Arr = { shape: number[]; dtype: string; sum: number; first: number[] };
     const { arrays: out, featureDim } = runPython<{ arrays: Record<string, Arr>; featureDim: number }>(

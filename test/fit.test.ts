@@ -1,7 +1,6 @@
 /** `lnn-ros fit`: data loading, windows with true elapsed time, training, interruption and resume. */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { main } from '../lnn_ros/cli/main';
@@ -12,35 +11,10 @@ import { parseFitConfig } from '../lnn_ros/train/fit_config';
 import { Random } from '../lnn_ros/train/random';
 import { readSequenceFile } from '../lnn_ros/train/sequence_files';
 import { buildWindows, planColumns } from '../lnn_ros/train/windows';
+import { sineFolder, writeFitConfig as writeConfig } from './helpers/fit_data';
 import { useBackend } from './helpers/tf';
 
 const CHEETAH = path.join(__dirname, '..', '..', 'shared', 'data', 'halfcheetah');
-
-/** Five CSV sequences of a sine whose phase advances with an irregular clock. */
-function sineFolder(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-fit-data-'));
-  for (let f = 0; f < 5; f++) {
-    let t = 0;
-    const rows = ['time,u,y'];
-    for (let i = 0; i < 60; i++) {
-      t += 0.05 + 0.1 * ((i * 7 + f) % 4);
-      rows.push(`${t.toFixed(4)},${Math.sin(2 * t + f).toFixed(5)},${Math.cos(2 * t + f).toFixed(5)}`);
-    }
-    fs.writeFileSync(path.join(dir, `seq_${f}.csv`), rows.join('\n'));
-  }
-  return dir;
-}
-
-function writeConfig(data: string, out: string, model: Record<string, unknown>, epochs: number): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-fit-cfg-')), 'fit.yaml');
-  fs.writeFileSync(file, YAML.stringify({
-    data: { folder: data, split: { train: '0:3', val: '3:4', test: '4:5' }, time_column: 'time', inputs: ['u'], targets: ['y'], window: 10, stride: 5 },
-    model,
-    training: { optimizer: 'adam', lr: 0.02, batch_size: 4, epochs, seed: 3 },
-    output: out,
-  }));
-  return file;
-}
 
 const parse = (file: string) => parseFitConfig(YAML.parse(fs.readFileSync(file, 'utf8')), file);
 
@@ -111,6 +85,18 @@ describe('lnn-ros fit', () => {
     const resumed = await fit(config, { progress: null, resume: true });
     assert.equal(resumed.epochs.length, 3);
     for (let e = 0; e < 3; e++) assert.ok(Math.abs(resumed.epochs[e].val_mse - straight.epochs[e].val_mse) < 1e-6, `epoch ${e + 1}`);
+  });
+
+  it('refuses to resume with other settings, naming what differs, or from an unreadable checkpoint, naming it', async () => {
+    const dir = sineFolder();
+    const out = path.join(dir, 'out');
+    await fit(parse(writeConfig(dir, out, { class: 'CfC', units: 32, backbone_units: 8 }, 1)), { progress: null });
+    await assert.rejects(fit(parse(writeConfig(dir, out, { class: 'CfC', units: 8, backbone_units: 8 }, 2)), { progress: null, resume: true }), /model\.units: 32 in the checkpoint, 8 now/);
+    const state = path.join(out, '.resume', 'state.json');
+    fs.writeFileSync(state, fs.readFileSync(state, 'utf8').replace('"history"', '"hist\u0001ory"'));
+    await assert.rejects(fit(parse(writeConfig(dir, out, { class: 'CfC', units: 32, backbone_units: 8 }, 2)), { progress: null, resume: true }), (e) =>
+      e instanceof Error && e.message.startsWith(`${state}: not a readable resume checkpoint (Bad control character`),
+    );
   });
 
   it('names bad config keys and bad data', async () => {

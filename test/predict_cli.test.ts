@@ -57,12 +57,25 @@ describe('lnn-ros predict', () => {
     });
   }
 
+  it('refuses input beyond float32 and a non-finite result, naming the input, and writes nothing', async () => {
+    await assert.rejects(predict(write({ x: [[[1e39, 0, 0]]] })), /in\.json: x\[0\]\[0\]\[0\]: 1e\+39 is beyond the float32 range/);
+    // 3e38 is a float32, but a ReLU backbone over such a state overflows.
+    const hx = [new Array(8).fill(3e38)];
+    const input = write({ x: [[[1, 1, 1]]], hx });
+    const output = path.join(path.dirname(input), 'out.json');
+    await assert.rejects(
+      main(['predict', '--model', path.join(__dirname, 'fixtures', 'ncps', 'cfc_default_relu'), '--input', input, '--output', output]),
+      /in\.json: the model's output\[0\]\[0\]\[0\] is NaN for this input/,
+    );
+    assert.equal(fs.existsSync(output), false);
+  });
+
   it('rejects a missing model directory with the file name', async () => {
     const input = write({ x: [[[1, 2, 3]]] });
     await assert.rejects(main(['predict', '--model', '/nonexistent/model', '--input', input, '--output', input + '.out']), /\/nonexistent\/model\/config\.yaml: cannot read/);
   });
 
   it('requires its options', async () => {
-    await assert.rejects(main(['predict', '--model', FIXTURE]), /--input is required/);
+    assert.equal(await main(['predict', '--model', FIXTURE]), 2);
   });
 });

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runRobustness } from '../lnn_ros/demo/robustness';
-import { readRobustnessResults, robustnessCharts, robustnessTable, RobustnessRun, summariseRuns, writeRobustnessBenchmarks } from '../lnn_ros/demo/robustness_report';
+import { main } from '../lnn_ros/cli/main';
+import { readRobustnessResults, robustnessCharts, robustnessTable, RobustnessRun, summariseRuns, writeRobustnessBenchmarks, writeRobustnessReport } from '../lnn_ros/demo/robustness_report';
 import { useBackend } from './helpers/tf';
 
 function run(model: string, seed: number, condition: string, road: number, events: number, crossTrack: number, seconds = 10): RobustnessRun {
@@ -116,6 +117,21 @@ describe('robustness experiment', () => {
     assert.match(text, /<!-- end robustness -->\n\nhand-written after\n$/);
     assert.equal(fs.readFileSync(path.join(root, 'bench', 'robustness.md'), 'utf8').trim(), text.split('<!-- begin robustness -->\n')[1].split('\n<!-- end robustness -->')[0]);
     for (const svg of ['robustness_off_road.svg', 'robustness_cross_track.svg']) assert.match(fs.readFileSync(path.join(root, 'bench', svg), 'utf8'), /^<svg/);
+  });
+
+  it('--from re-renders an experiment in place only with --overwrite, keeping its bags and policies', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lnn-rerender-'));
+    const results = { command: 'npx lnn-ros robustness', wall_seconds: 1, setup: { models: ['ltc', 'feedforward'], conditions: ['summer', 'night'], trainRoads: [1], recordSeconds: 60, seeds: [1, 2, 3], training: { image: { width: 64, height: 24 }, epochs: 12 }, testRoads: [101, 102], laps: 1 }, runs: RUNS };
+    writeRobustnessReport(out, results);
+    fs.mkdirSync(path.join(out, 'policies'));
+    fs.writeFileSync(path.join(out, 'policies', 'kept.txt'), 'a policy');
+    fs.writeFileSync(path.join(out, 'table.md'), 'stale');
+    const from = path.join(out, 'results.json');
+    await assert.rejects(main(['robustness', '--from', from, '--out', out]), /already holds a robustness experiment; pass --overwrite to replace it/);
+    assert.equal(await main(['robustness', '--from', from, '--out', out, '--overwrite']), 0);
+    assert.match(fs.readFileSync(path.join(out, 'table.md'), 'utf8'), /\| ltc \| night \|/);
+    assert.equal(fs.readFileSync(path.join(out, 'policies', 'kept.txt'), 'utf8'), 'a policy');
+    assert.deepEqual(fs.readdirSync(path.dirname(out)).filter((n) => n.startsWith(`.${path.basename(out)}.`)), []);
   });
 
   it('refuses a results file that is not one', () => {

@@ -16,6 +16,7 @@ import * as path from 'path';
 import { McapWriter } from '@mcap/core';
 import * as zstd from '@foxglove/wasm-zstd';
 import { InputError } from '../errors';
+import { fileKind, type OutputKind } from '../io/output';
 import { normaliseTypeName } from '../msg/names';
 import { MessageRegistry } from '../msg/registry';
 import { typeDescriptionHash } from '../msg/type_hash';
@@ -46,6 +47,11 @@ export interface McapBagWriterOptions extends BagMetadataExtras {
   codec?: MessageCodec;
   /** Called with a line of text when something is written in a degraded form (unknown definition). */
   warn?: (message: string) => void;
+  /**
+   * The bag's name, which names its storage file `NAME_0.mcap`; default the directory's name.
+   * Set it when writing into a temporary directory that is renamed to NAME when complete.
+   */
+  name?: string;
 }
 
 /** A topic to record. */
@@ -66,6 +72,21 @@ export interface TopicOptions {
 }
 
 const DEFAULT_CHUNK_SIZE = 768 * 1024;
+const MCAP_MAGIC = Buffer.from([0x89, 0x4d, 0x43, 0x41, 0x50, 0x30, 0x0d, 0x0a]);
+
+/** What `McapBagWriter.open(output)` writes, for claiming the output (see io/output.ts). */
+export function bagOutputKind(output: string): OutputKind {
+  if (output.endsWith('.mcap')) return fileKind('an MCAP file', 'MCAP magic', (head) => head.subarray(0, MCAP_MAGIC.length).equals(MCAP_MAGIC));
+  return {
+    what: 'a rosbag2 bag',
+    form: 'directory',
+    marks: 'metadata.yaml + a .mcap or .db3 file',
+    isOwn: (dir) => {
+      const entries = fs.readdirSync(dir);
+      return entries.includes('metadata.yaml') && entries.some((e) => /\.(mcap|db3)$/.test(e));
+    },
+  };
+}
 
 export class McapBagWriter {
   private readonly channelIds = new Map<string, number>();
@@ -96,7 +117,7 @@ export class McapBagWriter {
         throw new InputError(`${bagDir}: output folder already exists and is not empty`);
       }
       fs.mkdirSync(bagDir, { recursive: true });
-      file = path.join(bagDir, `${path.basename(bagDir)}_0.mcap`);
+      file = path.join(bagDir, `${options.name ?? path.basename(bagDir)}_0.mcap`);
     }
     if (options.compression === 'zstd') await zstd.isLoaded;
     const level = options.compressionLevel ?? 3;

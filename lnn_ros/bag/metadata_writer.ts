@@ -4,8 +4,8 @@
  * that `ros2 bag info/play` (Humble reads it too: it ignores keys newer than its version) and the
  * Python `rosbags` package accept it.
  */
-import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomic } from '../io/atomic';
 
 /** Version written: the newest one that still stores offered QoS as a string (v9 changed that). */
 export const METADATA_VERSION = 8;
@@ -123,8 +123,5 @@ export function metadataYaml(m: BagMetadata): string {
 
 /** Writes `<bagDir>/metadata.yaml` through a temporary file, so a crash never leaves half of one. */
 export function writeMetadataFile(bagDir: string, m: BagMetadata): void {
-  const target = path.join(bagDir, 'metadata.yaml');
-  const tmp = `${target}.tmp`;
-  fs.writeFileSync(tmp, metadataYaml(m));
-  fs.renameSync(tmp, target);
+  writeFileAtomic(path.join(bagDir, 'metadata.yaml'), metadataYaml(m));
 }

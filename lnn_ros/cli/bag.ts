@@ -1,7 +1,7 @@
 /**
  * `lnn-ros bag <subcommand>`: one module per subcommand (`bag_<name>.ts`, exporting
  * `run(argv): Promise<number>`), loaded on demand. Errors in the user's input (InputError) end
- * with exit code 1 and one line naming the file; wrong arguments with exit code 2.
+ * with exit code 1 and one line naming the file; wrong arguments (UsageError) with exit code 2, in main.
  */
 
 import { InputError } from '../errors';
@@ -35,10 +35,6 @@ export async function run(argv: string[]): Promise<number> {
     if (err instanceof InputError) {
       console.error(`lnn-ros bag ${name}: ${err.message}`);
       return 1;
-    }
-    if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
-      console.error(`lnn-ros bag ${name}: ${(err as Error).message}\n('lnn-ros bag ${name} --help' for its options)`);
-      return 2;
     }
     throw err;
   }

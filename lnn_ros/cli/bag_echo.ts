@@ -1,12 +1,12 @@
 /** `lnn-ros bag echo BAG [--topic T]... [--limit N] [--json]`: decoded messages in log-time order. */
 
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { openBag } from '../bag/open';
 import { nsToSecondsText, nsToUtcText } from '../bag/time';
 import { InputError } from '../errors';
 import { messageToJson, messageToPlain } from '../msg/json';
+import { option, parseCommandLine } from './args';
 
 const TEXT_MAX_LENGTH = 128;
 
@@ -25,31 +25,20 @@ A damaged file: the messages before the damage are printed, then the error (exit
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      topic: { type: 'string', short: 't', multiple: true },
-      limit: { type: 'string', short: 'n' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const args = parseCommandLine(argv, {
+    command: 'bag echo',
+    usage: USAGE,
+    options: { topic: option.string('TOPIC').short('t').repeatable(), limit: option.int({ min: 0 }).short('n').default(Infinity), json: option.flag() },
+    positionals: ['BAG'],
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const [bagPath] = positionals;
-  const limit = values.limit === undefined ? Infinity : Number(values.limit);
-  if (bagPath === undefined || positionals.length > 1 || !(Number.isInteger(limit) || limit === Infinity) || limit < 0) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (!args) return 0;
+  const { values, positionals: [bagPath] } = args;
+  const limit = values.limit;
   const bag = await openBag(bagPath, { warn: (m) => console.error(`warning: ${m}`) });
   let printed = 0;
   let undecodable = 0;
   try {
-    for await (const m of bag.messages(values.topic ? { topics: values.topic } : {})) {
+    for await (const m of bag.messages(values.topic.length > 0 ? { topics: values.topic } : {})) {
       if (printed >= limit) break;
       let message: unknown;
       try {

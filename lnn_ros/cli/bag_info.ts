@@ -1,11 +1,11 @@
 /** `lnn-ros bag info BAG [--json]`: what `ros2 bag info` shows. */
 
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { openBag } from '../bag/open';
 import { nsToSecondsText, nsToUtcText } from '../bag/time';
 import type { BagSummary } from '../bag/types';
 import { messageToJson } from '../msg/json';
+import { option, parseCommandLine } from './args';
 
 const USAGE = `usage: lnn-ros bag info BAG [--json]
 
@@ -17,20 +17,9 @@ and serialization format. BAG is a bag directory or a single .db3 / .mcap file.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const [bagPath] = positionals;
-  if (bagPath === undefined || positionals.length > 1) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  const args = parseCommandLine(argv, { command: 'bag info', usage: USAGE, options: { json: option.flag() }, positionals: ['BAG'] });
+  if (!args) return 0;
+  const { values, positionals: [bagPath] } = args;
   const bag = await openBag(bagPath, { warn: (m) => console.error(`warning: ${m}`) });
   try {
     const summary = bag.summary();

@@ -3,22 +3,31 @@
  * it would run on the robot (in-process transport, sim time from header stamps) and reports the
  * error of its commands against the commands recorded in the bag, with a plot of both.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { headerStamp } from '../bag/dataset/feature_extractor';
 import { openBag } from '../bag/open';
 import { InputError } from '../errors';
-import { writeFileAtomic } from '../io/atomic';
+import { writeTree } from '../io/atomic';
 import { lineChartSvg } from '../io/line_chart';
+import { directoryKind, Output } from '../io/output';
 import { initBackend } from '../kernels/backend';
 import { readYamlFile } from '../model/model_dir';
 import { DriveNode } from '../nodes/drive_node';
 import { InProcessTransport } from '../transport/in_process';
 import { RELIABLE, SENSOR_DATA } from '../transport/qos';
 import { toRosTime } from '../transport/types';
+import { option, parseCommandLine } from './args';
+import { Interrupt } from './interrupt';
 
-const HELP = 'usage: lnn-ros eval --model POLICY_DIR --bag BAG [--output DIR] [--tolerance S]';
+const HELP = `usage: lnn-ros eval --model POLICY_DIR --bag BAG [--output DIR] [--tolerance S] [--overwrite]
+
+Replays BAG through drive_node as on the robot and writes DIR/eval.json (MSE and MAE of each
+command field against the recorded commands) and DIR/commands.svg; DIR defaults to
+results/eval/<bag name>. DIR must be new or empty; --overwrite replaces an earlier eval report.
+Ctrl-C (SIGINT) or SIGTERM stops the replay, writes nothing and exits 130 / 143.`;
+
+/** An eval report directory, recognised by its eval.json. */
+const EVAL_OUTPUT = directoryKind('an eval report', ['eval.json']);
 
 interface Target {
   topic: string;
@@ -33,13 +42,23 @@ function field(message: unknown, dotted: string): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { model: { type: 'string' }, bag: { type: 'string' }, output: { type: 'string' }, tolerance: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  if (!values.model || !values.bag) throw new InputError(`eval: --model and --bag are required\n${HELP}`);
-  const tolerance = Number(values.tolerance ?? 0.05);
+  const args = parseCommandLine(argv, {
+    command: 'eval',
+    usage: HELP,
+    options: {
+      model: option.string('POLICY_DIR').required(),
+      bag: option.string('BAG').required(),
+      output: option.string('DIR'),
+      tolerance: option.number({ min: 0, minExclusive: true, unit: 'seconds' }).default(0.05),
+      overwrite: option.flag(),
+    },
+  });
+  if (!args) return 0;
+  const { values } = args;
+  const tolerance = values.tolerance;
+  const outDir = values.output ?? path.join('results', 'eval', path.basename(path.resolve(values.bag)));
+  const output = Output.claim(outDir, EVAL_OUTPUT, { replace: values.overwrite, inputs: [values.model, values.bag] });
+  const interrupt = Interrupt.watch();
   await initBackend();
   const policyDoc = readYamlFile(path.join(values.model, 'policy.yaml')) as { inputs?: { dataset?: Array<{ topic: string; type: string }>; target?: Target } };
   const target = policyDoc.inputs?.target;
@@ -72,11 +91,13 @@ export async function run(argv: string[]): Promise<number> {
       last = stamp > last ? stamp : last;
       publishers.get(m.topic)!.publish(msg);
       transport.flush();
+      if (await interrupt.poll()) break;
     }
   } finally {
     bag.close();
     drive.stop();
   }
+  if (interrupt.requested) return interrupt.reportStop('eval', `nothing written; ${outDir} is as it was`);
   // Pair every command with the recorded one nearest in time, within the tolerance.
   recorded.sort((a, b) => a.t - b.t);
   const se = fields.map(() => 0);
@@ -103,11 +124,8 @@ export async function run(argv: string[]): Promise<number> {
     dropped: drive.counters.dropped,
     resets: drive.counters.resets,
   };
-  const out = values.output ?? path.join('results', 'eval', path.basename(path.resolve(values.bag)));
-  fs.mkdirSync(out, { recursive: true });
-  writeFileAtomic(path.join(out, 'eval.json'), JSON.stringify(report, null, 1));
   const t0 = recorded[0]?.t ?? 0;
-  writeFileAtomic(path.join(out, 'commands.svg'), lineChartSvg({
+  const chart = lineChartSvg({
     title: `${path.basename(values.model)} on ${path.basename(path.resolve(values.bag))}`,
     xLabel: 'time (s)',
     yLabel: 'command',
@@ -115,7 +133,8 @@ export async function run(argv: string[]): Promise<number> {
       { name: `recorded ${f}`, points: recorded.map((r) => [r.t - t0, r.values[k]] as [number, number]) },
       { name: `policy ${f}`, points: produced.map((p) => [p.t - t0, p.values[k]] as [number, number]) },
     ]),
-  }));
+  });
+  await output.publish((dir) => writeTree(dir, { 'eval.json': JSON.stringify(report, null, 1), 'commands.svg': chart }));
   console.log(JSON.stringify(report));
   return 0;
 }

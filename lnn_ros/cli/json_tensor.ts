@@ -1,6 +1,9 @@
 /** Rectangular nested JSON arrays of finite numbers ↔ flat float32 data, with errors naming the field. */
 import { InputError } from '../errors';
 
+/** The largest finite float32; JSON numbers beyond it would become ±Infinity in the model. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** An expected dimension: a fixed size with what it is, or null for "any, but the same across rows". */
 export type Dim = { size: number; what: string } | null;
 
@@ -17,6 +20,7 @@ export function parseNumberArray(value: unknown, dims: Dim[], field: string, fil
   const walk = (v: unknown, depth: number, where: string): void => {
     if (depth === dims.length) {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(where, `expected a finite number, got ${JSON.stringify(v)}`);
+      if (Math.abs(v) > FLOAT32_MAX) throw fail(where, `${v} is beyond the float32 range (±${FLOAT32_MAX.toExponential(4)}) the model computes in`);
       data.push(v);
       return;
     }

@@ -1,7 +1,10 @@
 /**
  * `lnn-ros` command-line entry: dispatches to one module per subcommand, loaded lazily so that
- * `lnn-ros bag info` never pays for tfjs and `lnn-ros predict` never opens SQLite.
+ * `lnn-ros bag info` never pays for tfjs and `lnn-ros predict` never opens SQLite. A wrong command
+ * line (UsageError) ends here with its message and exit code 2; other errors go to the caller.
  */
+import { UsageError } from './args';
+import { Interrupt } from './interrupt';
 
 interface Command {
   summary: string;
@@ -39,5 +42,14 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`lnn-ros: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  return (await command.load()).run(rest);
+  try {
+    return await (await command.load()).run(rest);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`lnn-ros ${err.command}: ${err.message}\n('lnn-ros ${err.command} --help' for its options)`);
+    return 2;
+  } finally {
+    // Once the command is over, signals take their default action again.
+    Interrupt.release();
+  }
 }

@@ -5,24 +5,28 @@
  * OUT {output: [B][T][out] | [B][out], final_state: [B][state], final_cell_state?: [B][state]}.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../errors';
-import { initBackend } from '../kernels/backend';
+import { fileKind, Output } from '../io/output';
+import { BACKEND_NAMES, initBackend } from '../kernels/backend';
 import { loadModelDir } from '../model/model_dir';
 import { SequenceModel } from '../model/sequence_model';
-import { writeFileAtomic } from '../io/atomic';
+import { option, parseCommandLine } from './args';
 import { FlatArray, parseNumberArray, toNested } from './json_tensor';
 
-const HELP = `usage: lnn-ros predict --model DIR --input IN.json --output OUT.json [--backend wasm|cpu|tensorflow]
+const HELP = `usage: lnn-ros predict --model DIR --input IN.json --output OUT.json [--backend wasm|cpu|tensorflow] [--overwrite]
 
 Runs the model in DIR (config.yaml + weights.safetensors) on IN.json:
   {"x": [batch][time][features], "timespans": [time] or [batch][time] (optional, 1.0 each step),
    "hx": [batch][state] (optional), "cx": [batch][state] (optional, mixed memory only)}
 and writes OUT.json:
   {"output": [batch][time][out] (or [batch][out] without return_sequences),
-   "final_state": [batch][state], "final_cell_state": [batch][state] (mixed memory only)}`;
+   "final_state": [batch][state], "final_cell_state": [batch][state] (mixed memory only)}
+OUT.json must not exist; --overwrite replaces an earlier prediction (nothing else). An output
+that is not finite (an input too large for the model) is refused, naming the input.`;
+
+/** What predict writes: compact JSON whose first key is "output" (as `predictJson` orders it). */
+const PREDICTION_OUTPUT = fileKind('a prediction', 'leading {"output":[', (head) => head.toString('latin1').startsWith('{"output":['));
 
 const IN_KEYS = ['x', 'timespans', 'hx', 'cx'];
 
@@ -60,12 +64,9 @@ export function predictJson(model: SequenceModel, input: unknown, file: string):
     });
     let output = result.output;
     if (!batchFirst && model.config.return_sequences) output = tf.transpose(output, [1, 0, 2]);
-    const out: Record<string, unknown> = {
-      output: toNested(output.dataSync(), output.shape),
-      final_state: toNested(result.h.dataSync(), result.h.shape),
-    };
-    if (result.c) out.final_cell_state = toNested(result.c.dataSync(), result.c.shape);
-    return out;
+    const arrays: Array<[string, tf.Tensor]> = [['output', output], ['final_state', result.h]];
+    if (result.c) arrays.push(['final_cell_state', result.c]);
+    return Object.fromEntries(arrays.map(([name, t]) => [name, toNested(finite(t.dataSync(), t.shape, name, file), t.shape)]));
   };
   tf.engine().startScope();
   try {
@@ -75,37 +76,46 @@ export function predictJson(model: SequenceModel, input: unknown, file: string):
   }
 }
 
+/** The data, when every value is finite; else an error naming the input and where the first bad value is. */
+function finite(data: ArrayLike<number>, shape: number[], name: string, file: string): ArrayLike<number> {
+  for (let i = 0; i < data.length; i++) {
+    if (Number.isFinite(data[i])) continue;
+    const at = shape.map((_, d) => Math.floor(i / shape.slice(d + 1).reduce((a, b) => a * b, 1)) % shape[d]);
+    throw new InputError(`${file}: the model's ${name}${at.map((k) => `[${k}]`).join('')} is ${data[i]} for this input (inputs too large for the model?); nothing written`);
+  }
+  return data;
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
+  const args = parseCommandLine(argv, {
+    command: 'predict',
+    usage: HELP,
     options: {
-      model: { type: 'string' },
-      input: { type: 'string' },
-      output: { type: 'string' },
-      backend: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      model: option.string('DIR').required(),
+      input: option.string('IN.json').required(),
+      output: option.string('OUT.json').required(),
+      backend: option.oneOf(BACKEND_NAMES),
+      overwrite: option.flag(),
     },
   });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  for (const key of ['model', 'input', 'output'] as const) {
-    if (!values[key]) throw new InputError(`predict: --${key} is required\n\n${HELP}`);
-  }
+  if (!args) return 0;
+  const { values } = args;
+  const output = Output.claim(values.output, PREDICTION_OUTPUT, { replace: values.overwrite, inputs: [values.input, values.model] });
   await initBackend(values.backend);
-  const model = loadModelDir(values.model!);
-  let input: unknown;
+  const model = loadModelDir(values.model);
   try {
-    input = JSON.parse(fs.readFileSync(values.input!, 'utf8'));
-  } catch (e) {
-    throw new InputError(`${values.input}: cannot read JSON (${(e as Error).message})`);
+    let input: unknown;
+    try {
+      input = JSON.parse(fs.readFileSync(values.input, 'utf8'));
+    } catch (e) {
+      throw new InputError(`${values.input}: cannot read JSON (${(e as Error).message})`);
+    }
+    const result = predictJson(model, input, values.input);
+    await output.writeFile(JSON.stringify(result));
+    const [batch, steps] = [(input as { x: unknown[][] }).x.length, (input as { x: unknown[][] }).x[0].length];
+    console.log(`${values.output}: ${batch} sequence(s) × ${steps} step(s) → ${model.outputSize} output(s) per step, state size ${model.stateSize}`);
+  } finally {
+    model.dispose();
   }
-  const result = predictJson(model, input, values.input!);
-  fs.mkdirSync(path.dirname(path.resolve(values.output!)), { recursive: true });
-  writeFileAtomic(values.output!, JSON.stringify(result));
-  const [batch, steps] = [(input as { x: unknown[][] }).x.length, (input as { x: unknown[][] }).x[0].length];
-  console.log(`${values.output}: ${batch} sequence(s) × ${steps} step(s) → ${model.outputSize} output(s) per step, state size ${model.stateSize}`);
-  model.dispose();
   return 0;
 }

@@ -4,19 +4,22 @@
  * named condition.
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_DEMO } from '../demo/pipeline';
-import { runRobustness } from '../demo/robustness';
+import { ROBUSTNESS_OUTPUT, runRobustness } from '../demo/robustness';
 import { readRobustnessResults, RobustnessResults, writeRobustnessBenchmarks, writeRobustnessReport } from '../demo/robustness_report';
 import { ROBUSTNESS_MODELS } from '../demo/robustness_models';
-import { initBackend } from '../kernels/backend';
+import { Stopped } from '../errors';
+import { linkTree } from '../io/atomic';
+import { Output } from '../io/output';
+import { BACKEND_NAMES, initBackend } from '../kernels/backend';
 import { Condition } from '../sim/conditions';
-import { intList, optionalValueFlag } from './args';
+import { option, parseCommandLine } from './args';
+import { Interrupt } from './interrupt';
 
 const HELP = `usage: lnn-ros robustness [--out results/robustness] [--models ${Object.keys(ROBUSTNESS_MODELS).join(',')}]
          [--conditions ${Condition.names().join(',')}] [--seeds 1,2,3]
          [--train-seeds 1,..,8] [--record-seconds S] [--epochs N] [--test-seeds 101,102,103] [--laps N | --seconds S]
-         [--benchmarks [ROOT]] [--from RESULTS.json]
+         [--benchmarks [ROOT]] [--from RESULTS.json] [--overwrite]
 
 Records the expert (summer) on the --train-seeds roads, trains every model on it with the same
 encoder, data and epochs once per training seed (--seeds: weight initialisation and batch
@@ -26,50 +29,75 @@ OUT/off_road.svg and OUT/cross_track.svg — after every policy, so an interrupt
 it measured. --benchmarks also writes the table and charts into ROOT/BENCHMARKS.md (its
 robustness section) and ROOT/bench/ (ROOT: the current folder). --from re-renders a finished
 experiment's results.json instead of running one.
+OUT must be new or empty; --overwrite replaces an earlier experiment (nothing else). OUT is
+built beside its place and renamed into it; Ctrl-C (SIGINT) or SIGTERM stops after the current
+run, keeps the runs measured so far with their report, and exits 130 / 143.
 The defaults (5 models × 3 seeds) take about 35 minutes on two cores; for a quick look:
 --seeds 1 --train-seeds 1,2,3,4 --epochs 4 --test-seeds 101 --seconds 30.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const benchmarks = optionalValueFlag(argv, '--benchmarks');
-  const { values } = parseArgs({
-    args: benchmarks.rest,
+  const args = parseCommandLine(argv, {
+    command: 'robustness',
+    usage: HELP,
     options: {
-      out: { type: 'string', default: path.join('results', 'robustness') }, models: { type: 'string' }, conditions: { type: 'string' },
-      seeds: { type: 'string', default: '1,2,3' }, 'train-seeds': { type: 'string' }, 'record-seconds': { type: 'string' }, epochs: { type: 'string' },
-      'test-seeds': { type: 'string' }, laps: { type: 'string', default: '1' }, seconds: { type: 'string' }, from: { type: 'string' },
-      backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      out: option.string('DIR').default(path.join('results', 'robustness')),
+      models: option.list('MODEL'),
+      conditions: option.list('CONDITION'),
+      seeds: option.intList({ min: 0 }).default([1, 2, 3]),
+      'train-seeds': option.intList({ min: 0 }),
+      'record-seconds': option.number({ min: 0, minExclusive: true, unit: 'seconds' }),
+      epochs: option.int({ min: 1 }),
+      'test-seeds': option.intList({ min: 0 }),
+      laps: option.int({ min: 1 }).default(1),
+      seconds: option.number({ min: 0, minExclusive: true, unit: 'seconds' }),
+      from: option.string('RESULTS.json'),
+      benchmarks: option.string('ROOT').valueOptional(),
+      backend: option.oneOf(BACKEND_NAMES),
+      overwrite: option.flag(),
     },
   });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const out = path.resolve(values.out!);
+  if (!args) return 0;
+  const { values } = args;
+  const out = path.resolve(values.out);
   let results: RobustnessResults;
   if (values.from) {
     results = readRobustnessResults(values.from);
-    writeRobustnessReport(out, results);
+    const output = Output.claim(out, ROBUSTNESS_OUTPUT, { replace: values.overwrite });
+    // Re-rendered over a copy of what is there, so that the bags and policies stay with their report.
+    await output.publish((stage) => {
+      if (output.previous) linkTree(out, stage);
+      writeRobustnessReport(stage, results);
+    });
   } else {
     await initBackend(values.backend, (line) => console.log(line));
     const d = DEFAULT_DEMO;
-    results = await runRobustness({
-      out,
-      command: ['npx lnn-ros robustness', ...argv].join(' '),
-      models: values.models ? values.models.split(',') : Object.keys(ROBUSTNESS_MODELS),
-      conditions: values.conditions ? values.conditions.split(',') : Condition.names(),
-      seeds: intList(values.seeds!, 'seeds'),
-      trainRoads: values['train-seeds'] ? intList(values['train-seeds'], 'train-seeds') : d.trainSeeds,
-      recordSeconds: values['record-seconds'] ? Number(values['record-seconds']) : d.recordSeconds,
-      training: { image: d.training.image, epochs: values.epochs ? Number(values.epochs) : d.training.epochs },
-      testRoads: values['test-seeds'] ? intList(values['test-seeds'], 'test-seeds') : d.testSeeds,
-      laps: Number(values.laps),
-      seconds: values.seconds ? Number(values.seconds) : undefined,
-      log: (line) => console.log(line),
-    });
+    const interrupt = Interrupt.watch();
+    try {
+      results = await runRobustness(
+        {
+          out,
+          command: ['npx lnn-ros robustness', ...argv].join(' '),
+          models: values.models ?? Object.keys(ROBUSTNESS_MODELS),
+          conditions: values.conditions ?? Condition.names(),
+          seeds: values.seeds,
+          trainRoads: values['train-seeds'] ?? d.trainSeeds,
+          recordSeconds: values['record-seconds'] ?? d.recordSeconds,
+          training: { image: d.training.image, epochs: values.epochs ?? d.training.epochs },
+          testRoads: values['test-seeds'] ?? d.testSeeds,
+          laps: values.laps,
+          seconds: values.seconds,
+          log: (line) => console.log(line),
+        },
+        { overwrite: values.overwrite, stop: interrupt },
+      );
+    } catch (e) {
+      if (e instanceof Stopped) return interrupt.reportStop('robustness', e.kept);
+      throw e;
+    }
   }
-  console.log(`${results.runs.length} runs → ${path.join(values.out!, 'table.md')}`);
-  if (benchmarks.given) {
-    const root = path.resolve(benchmarks.value ?? '.');
+  console.log(`${results.runs.length} runs → ${path.join(values.out, 'table.md')}`);
+  if (values.benchmarks !== undefined) {
+    const root = path.resolve(values.benchmarks === true ? '.' : values.benchmarks);
     writeRobustnessBenchmarks(root, results);
     console.log(`→ ${path.join(root, 'BENCHMARKS.md')} (robustness section) and ${path.join(root, 'bench')}/robustness_*`);
   }

@@ -3,6 +3,7 @@
  * lets the caller attach its nodes (a drive node), records the simulator's topics plus any extra
  * ones into a bag, runs for the given sim time and returns the metrics and the driven path.
  */
+import type { StopRequest } from '../event_loop';
 import { Recorder, RecordedTopic } from '../nodes/recorder';
 import { Condition } from '../sim/conditions';
 import { DrivingSummary } from '../sim/metrics';
@@ -26,6 +27,8 @@ export interface SimRunOptions {
   extraTopics?: RecordedTopic[];
   /** Called before the run to add nodes; returns their shutdown. */
   attach?: (transport: InProcessTransport, sim: SimNode) => Promise<() => void>;
+  /** Ends the run early (after the current step, the bag closed whole) when a stop is requested. */
+  stop?: StopRequest;
 }
 
 export interface SimRunResult {
@@ -58,10 +61,12 @@ export async function runSimulation(options: SimRunOptions): Promise<SimRunResul
     const node = await transport.createNode('lnn_recorder', { useSimTime: true });
     recorder = await Recorder.start(node, options.bag, [...simRecordedTopics(sim), ...(options.extraTopics ?? [])]);
   }
+  const release = options.stop?.onStop(() => sim.stop());
   try {
     const summary = await sim.run(options.seconds ?? lapSeconds(sim.sim.road.length, options.laps ?? 1));
     return { summary, path: sim.sim.path, sim, wallSeconds: (performance.now() - started) / 1000 };
   } finally {
+    release?.();
     detach();
     transport.flush();
     await recorder?.close();

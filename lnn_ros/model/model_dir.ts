@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import YAML from 'yaml';
 import { ConfigError, InputError } from '../errors';
-import { replaceDirAtomic, writeFileAtomic } from '../io/atomic';
+import { FileTree, replaceDirAtomic, writeTree } from '../io/atomic';
 import { ModelConfig, parseModelConfig } from './model_config';
 import { encodeSafetensors, NamedArray, readSafetensors } from '../io/safetensors';
 import { Module } from './module';
@@ -76,12 +76,13 @@ export function loadModelDir(dir: string): SequenceModel {
   return model;
 }
 
+/** The files of the model's directory, in memory (a snapshot to write later). */
+export function modelDirFiles(model: SequenceModel): FileTree {
+  return { [CONFIG_FILE]: YAML.stringify(model.config), [WEIGHTS_FILE]: encodeSafetensors(stateDict(model)) };
+}
+
 /** Writes the directory atomically: readers see the old model or the complete new one. */
 export function saveModelDir(dir: string, model: SequenceModel): void {
-  const weights = encodeSafetensors(stateDict(model));
-  const config = YAML.stringify(model.config);
-  replaceDirAtomic(dir, (tmp) => {
-    writeFileAtomic(path.join(tmp, CONFIG_FILE), config);
-    writeFileAtomic(path.join(tmp, WEIGHTS_FILE), weights);
-  });
+  const files = modelDirFiles(model);
+  replaceDirAtomic(dir, (tmp) => writeTree(tmp, files));
 }

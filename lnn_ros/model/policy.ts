@@ -13,16 +13,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import YAML from 'yaml';
 import { ConfigObject } from '../config/config_object';
 import { ConfigError } from '../errors';
-import { replaceDirAtomic, writeFileAtomic } from '../io/atomic';
+import { FileTree, replaceDirAtomic, underDir, writeTree } from '../io/atomic';
+import { directoryKind } from '../io/output';
 import { encodeSafetensors, readSafetensors } from '../io/safetensors';
 import { ConvEncoder, ConvEncoderOptions, parseEncoderConfig } from './encoder';
 import { ModelConfig } from './model_config';
-import { loadModelDir, loadStateDict, readYamlFile, saveModelDir, stateDict } from './model_dir';
+import { loadModelDir, loadStateDict, modelDirFiles, readYamlFile, stateDict } from './model_dir';
 import { SequenceModel } from './sequence_model';
 
 export const POLICY_FILE = 'policy.yaml';
 export const ENCODER_FILE = 'encoder.safetensors';
 export const RNN_DIR = 'rnn';
+/** A policy directory, recognised by its policy.yaml (what --overwrite may replace). */
+export const POLICY_OUTPUT = directoryKind('a policy directory', [POLICY_FILE]);
 
 export interface Normalisation {
   mean: number[];
@@ -170,15 +173,20 @@ export function loadPolicyDir(dir: string): Policy {
   return new Policy(config, encoder, rnn);
 }
 
-/** Writes the whole directory atomically (readers see the old policy or the complete new one). */
-export function savePolicyDir(dir: string, policy: Policy): void {
+/** The files of the policy's directory, in memory (a snapshot to write later). */
+export function policyDirFiles(policy: Policy): FileTree {
   const { config } = policy;
   // The encoder section in its YAML form; its input shape is `image`.
   const encoder = config.encoder && { conv: config.encoder.conv, activation: config.encoder.activation, features: config.encoder.features };
-  const doc = { ...config, encoder: encoder ?? undefined };
-  replaceDirAtomic(dir, (tmp) => {
-    writeFileAtomic(path.join(tmp, POLICY_FILE), YAML.stringify(doc));
-    if (policy.encoder) writeFileAtomic(path.join(tmp, ENCODER_FILE), encodeSafetensors(stateDict(policy.encoder)));
-    saveModelDir(path.join(tmp, RNN_DIR), policy.rnn);
-  });
+  return {
+    [POLICY_FILE]: YAML.stringify({ ...config, encoder: encoder ?? undefined }),
+    ...(policy.encoder ? { [ENCODER_FILE]: encodeSafetensors(stateDict(policy.encoder)) } : {}),
+    ...underDir(RNN_DIR, modelDirFiles(policy.rnn)),
+  };
+}
+
+/** Writes the whole directory atomically (readers see the old policy or the complete new one). */
+export function savePolicyDir(dir: string, policy: Policy): void {
+  const files = policyDirFiles(policy);
+  replaceDirAtomic(dir, (tmp) => writeTree(tmp, files));
 }

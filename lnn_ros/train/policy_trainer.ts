@@ -2,19 +2,22 @@
  * Fine-tunes (or trains from scratch) a driving policy on bags: the dataset builder turns bags
  * into cached, aligned steps; windows are split by time (the last part of every sequence is
  * validation); the encoder + recurrent core train with BPTT on normalised inputs and targets.
- * The best-validation policy is written atomically; metrics.json reports val_mse against
- * baseline_mse (always predicting the training mean command), both in command units.
+ * Each better epoch publishes the whole policy directory at once (policy, metrics.json and
+ * learning curves of the epochs so far); metrics.json reports val_mse against baseline_mse
+ * (always predicting the training mean command), both in command units.
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, StepRange } from '../bag/dataset/dataset';
 import { DatasetBuilder } from '../bag/dataset/dataset_builder';
-import { InputError } from '../errors';
-import { writeFileAtomic } from '../io/atomic';
+import { InputError, Stopped } from '../errors';
+import { turnEventLoop } from '../event_loop';
+import { FileTree, writeTree } from '../io/atomic';
 import { lineChartSvg } from '../io/line_chart';
+import { Output } from '../io/output';
 import { seedInitializers } from '../model/init';
 import { parseModelConfig } from '../model/model_config';
-import { loadPolicyDir, Policy, PolicyConfig, savePolicyDir } from '../model/policy';
+import { loadPolicyDir, Policy, POLICY_OUTPUT, PolicyConfig, policyDirFiles } from '../model/policy';
 import { parseEncoderConfig } from '../model/encoder';
 import { Optimizer } from './optimizer';
 import { Progress } from './progress';
@@ -45,7 +48,10 @@ export interface PolicyTrainingHooks {
   progress?: Progress | null;
   log?: (line: string) => void;
   onEpoch?: (epoch: PolicyEpoch, total: number) => void;
+  /** Asked between messages and batches: true stops with Stopped (the last publication stands). */
   shouldStop?: () => boolean;
+  /** Replace an earlier policy directory at the output (anything else there is never replaced). */
+  overwrite?: boolean;
 }
 
 /** Splits every sequence at (1 - valFraction) of its length; windows never cross the split. */
@@ -169,7 +175,10 @@ function buildPolicy(config: PolicyTrainingConfig, dataset: Dataset, layout: Row
 export async function trainPolicy(config: PolicyTrainingConfig, hooks: PolicyTrainingHooks = {}): Promise<PolicyTrainingResult> {
   const started = Date.now();
   const log = hooks.log ?? (() => undefined);
-  const { dataset } = await new DatasetBuilder(config.dataset, { log }).build();
+  // Before any work: an output that is not a policy directory (a bag, a YAML) is refused now.
+  const inputs = [...config.dataset.bags, config.file, config.dataset.file, config.base].filter((p): p is string => typeof p === 'string');
+  const output = Output.claim(config.output, POLICY_OUTPUT, { replace: hooks.overwrite, inputs });
+  const { dataset } = await new DatasetBuilder(config.dataset, { log, shouldStop: hooks.shouldStop }).build();
   try {
     const layout = rowLayout(dataset);
     const { train, val } = splitWindows(dataset, config.window, config.stride, config.valFraction);
@@ -222,13 +231,41 @@ export async function trainPolicy(config: PolicyTrainingConfig, hooks: PolicyTra
     const history: PolicyEpoch[] = [];
     let best = { mse: Infinity, epoch: 0 };
     let baseline = NaN;
+    /** The best epoch's policy directory, kept in memory for every publication. */
+    let bestPolicy: FileTree = {};
+    const result = (): PolicyTrainingResult => ({
+      val_mse: best.mse,
+      baseline_mse: baseline,
+      best_epoch: best.epoch,
+      epochs: history,
+      windows: { train: train.length, val: val.length },
+      output: config.output,
+      wall_seconds: (Date.now() - started) / 1000,
+    });
+    const publish = (complete: boolean) =>
+      output.publish((dir) =>
+        writeTree(dir, {
+          ...bestPolicy,
+          'metrics.json': JSON.stringify({ ...result(), complete }, null, 1),
+          'learning_curves.svg': learningCurves(config.output, history, baseline),
+        }),
+      );
     try {
       for (let epoch = 1; epoch <= config.epochs; epoch++) {
         const epochStart = Date.now();
         const order = random.permutation(train.length);
         let lossSum = 0;
         for (let k = 0; k < batches; k++) {
-          if (hooks.shouldStop?.()) throw new InputError(`training stopped after ${epoch - 1} epoch(s)`);
+          // A batch is synchronous work: let a pending signal through before the next one.
+          await turnEventLoop();
+          if (hooks.shouldStop?.()) {
+            throw new Stopped(
+              best.epoch === 0
+                ? `no epoch completed; ${config.output} is as it was`
+                : `kept ${config.output}: the policy of epoch ${best.epoch}, the best of ${history.length} complete epoch(s) (metrics.json says complete: false)`,
+              `training stopped after ${epoch - 1} epoch(s)`,
+            );
+          }
           const ranges = order.slice(k * config.batchSize, (k + 1) * config.batchSize).map((i) => train[i]);
           const b = readBatch(dataset, layout, ranges);
           const { value, grads } = tf.variableGrads(
@@ -246,10 +283,13 @@ export async function trainPolicy(config: PolicyTrainingConfig, hooks: PolicyTra
         baseline = v.baseline;
         const record: PolicyEpoch = { epoch, train_loss: lossSum / batches, val_mse: v.mse, seconds: (Date.now() - epochStart) / 1000 };
         history.push(record);
-        if (v.mse < best.mse) {
+        const improved = v.mse < best.mse;
+        if (improved) {
           best = { mse: v.mse, epoch };
-          savePolicyDir(config.output, policy);
+          bestPolicy = policyDirFiles(policy);
         }
+        // Published when the policy changes (a watching drive_node reloads it) and once at the end.
+        if ((improved || epoch === config.epochs) && best.epoch > 0) await publish(epoch === config.epochs);
         progress?.line(`epoch ${epoch}/${config.epochs} train loss ${record.train_loss.toFixed(4)} val_mse ${v.mse.toFixed(5)} (baseline ${v.baseline.toFixed(5)}) ${record.seconds.toFixed(1)}s`);
         hooks.onEpoch?.(record, config.epochs);
       }
@@ -257,27 +297,20 @@ export async function trainPolicy(config: PolicyTrainingConfig, hooks: PolicyTra
       optimizer.dispose();
       policy.dispose();
     }
-    const result: PolicyTrainingResult = {
-      val_mse: best.mse,
-      baseline_mse: baseline,
-      best_epoch: best.epoch,
-      epochs: history,
-      windows: { train: train.length, val: val.length },
-      output: config.output,
-      wall_seconds: (Date.now() - started) / 1000,
-    };
-    writeFileAtomic(path.join(config.output, 'metrics.json'), JSON.stringify(result, null, 1));
-    writeFileAtomic(path.join(config.output, 'learning_curves.svg'), lineChartSvg({
-      title: `${path.basename(config.output)}: validation MSE`,
-      xLabel: 'epoch',
-      yLabel: 'MSE (command units)',
-      series: [
-        { name: 'validation', points: history.map((h) => [h.epoch, h.val_mse] as [number, number]) },
-        { name: 'mean baseline', points: history.map((h) => [h.epoch, baseline] as [number, number]) },
-      ],
-    }));
-    return result;
+    return result();
   } finally {
     dataset.close();
   }
+}
+
+function learningCurves(output: string, history: PolicyEpoch[], baseline: number): string {
+  return lineChartSvg({
+    title: `${path.basename(output)}: validation MSE`,
+    xLabel: 'epoch',
+    yLabel: 'MSE (command units)',
+    series: [
+      { name: 'validation', points: history.map((h) => [h.epoch, h.val_mse] as [number, number]) },
+      { name: 'mean baseline', points: history.map((h) => [h.epoch, baseline] as [number, number]) },
+    ],
+  });
 }

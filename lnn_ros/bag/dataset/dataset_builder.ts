@@ -7,7 +7,9 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, InputError } from '../../errors';
+import { ConfigError, InputError, Stopped } from '../../errors';
+import { Yielder } from '../../event_loop';
+import { removeStaleSiblings, swapIntoPlace, tempSibling } from '../../io/atomic';
 import { MessageRegistry } from '../../msg/registry';
 import { openBag } from '../open';
 import type { BagReader, TopicInfo } from '../types';
@@ -28,6 +30,8 @@ export interface DatasetBuilderOptions {
   log?: (line: string) => void;
   /** Opens a bag; defaults to the package's reader (tests may pass their own). */
   open?: (bag: string) => Promise<BagReader>;
+  /** Asked between messages: true abandons the build (throws Stopped; no cache entry is written). */
+  shouldStop?: () => boolean;
 }
 
 export interface BuildResult {
@@ -106,8 +110,8 @@ export class DatasetBuilder {
     const started = Date.now();
     const { inputs, target, alignment } = this.config;
     const reader = await (this.options.open ?? openBag)(bag);
-    const tmp = `${dir}.tmp-${process.pid}`;
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeStaleSiblings(dir);
+    const tmp = tempSibling(dir);
     fs.mkdirSync(tmp, { recursive: true });
     const writer = new CacheWriter(tmp, alignment.minLength);
     try {
@@ -145,8 +149,7 @@ export class DatasetBuilder {
       const layout = this.layout(extractors, topics, writer);
       const index: CacheIndex = { format: CACHE_FORMAT, bag: path.resolve(bag), configHash: this.configHash, layout, steps: writer.steps, sequences: writer.sequences, report };
       fs.writeFileSync(path.join(tmp, CACHE_FILES.index), JSON.stringify(index, null, 1));
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.renameSync(tmp, dir);
+      swapIntoPlace(tmp, dir);
       return report;
     } catch (e) {
       writer.close();
@@ -181,7 +184,10 @@ export class DatasetBuilder {
     // header clock (which is simulation time in simulator recordings, not wall time).
     let clockOffset: bigint | undefined;
     let messagesRead = 0;
+    const yielder = new Yielder();
     for await (const msg of reader.messages({ topics: topics.map((t) => t.name) })) {
+      await yielder.turn();
+      if (this.options.shouldStop?.()) throw new Stopped('the dataset cache of this bag was not written');
       messagesRead++;
       const i = index.get(msg.topic)!;
       try {

@@ -12,7 +12,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { InputError } from '../../errors';
+import { InputError, Stopped } from '../../errors';
+import { Yielder } from '../../event_loop';
 import type { ArrayDtype, TypedArray } from './array_dtype';
 import type { Dataset } from './dataset';
 import { NpyWriter } from './npy_writer';
@@ -24,6 +25,8 @@ export interface ExportOptions {
   format: ExportFormat;
   /** Steps read from the cache per block (memory use is about this × feature size). */
   blockSteps?: number;
+  /** Asked between blocks: true abandons the export (throws Stopped; the folder is left incomplete for the caller to discard). */
+  shouldStop?: () => boolean;
 }
 
 /** What was written, for dataset.json and the caller. */
@@ -35,7 +38,7 @@ export interface ExportSummary {
   arrays: Record<string, { file: string; dtype: ArrayDtype; shape: number[] }>;
 }
 
-export function exportDataset(dataset: Dataset, outDir: string, options: ExportOptions): ExportSummary {
+export async function exportDataset(dataset: Dataset, outDir: string, options: ExportOptions): Promise<ExportSummary> {
   const { layout } = dataset;
   const n = dataset.steps;
   const decls: TensorDecl[] = [
@@ -69,9 +72,15 @@ export function exportDataset(dataset: Dataset, outDir: string, options: ExportO
   const blockSteps = options.blockSteps ?? 1024;
   const firstStep: number[] = [];
   let base = 0;
+  const yielder = new Yielder();
   for (const whole of dataset.entryRanges()) {
     firstStep[whole.entry] = base;
     for (let start = 0; start < whole.length; start += blockSteps) {
+      await yielder.turn();
+      if (options.shouldStop?.()) {
+        close();
+        throw new Stopped('nothing exported');
+      }
       const length = Math.min(blockSteps, whole.length - start);
       const block = dataset.read({ entry: whole.entry, start, length });
       for (const inp of layout.inputs) {
