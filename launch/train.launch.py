@@ -1,7 +1,7 @@
 """trainer_node with config/train.yaml: trains on the recordings given by bags:= (e.g. a bag of
-`lnn-ros record --sim`), writes the policy to output:=, publishes progress on
-lnn/training_progress and announces the policy on lnn/model, where a running drive_node picks it
-up. The node exits 1 if the job fails."""
+`lnn-ros record --sim`), writes the policy to output:= (overwrite:=true replaces an earlier
+policy there), publishes progress on lnn/training_progress and announces the policy on lnn/model,
+where a running drive_node picks it up. The node exits 1 if the job fails."""
 import os
 
 from ament_index_python.packages import get_package_share_directory
@@ -19,8 +19,9 @@ def trainer(context):
     output = LaunchConfiguration('output').perform(context)
     if output:
         overrides['output'] = os.path.abspath(os.path.expanduser(output))
+    overrides['overwrite'] = LaunchConfiguration('overwrite').perform(context) == 'true'
     return [Node(package='lnn_ros', executable='trainer_node', name='trainer_node', output='screen',
-                 namespace=LaunchConfiguration('namespace'), parameters=parameters + ([overrides] if overrides else []))]
+                 namespace=LaunchConfiguration('namespace'), parameters=parameters + [overrides])]
 
 
 def generate_launch_description():
@@ -30,6 +31,7 @@ def generate_launch_description():
         DeclareLaunchArgument('bags', default_value='', description='bag directories to train on, comma-separated'),
         DeclareLaunchArgument('output', default_value=os.path.join(os.path.expanduser('~'), '.ros', 'lnn_ros', 'policies', 'finetuned'),
                               description='policy directory to write'),
+        DeclareLaunchArgument('overwrite', default_value='false', description='replace an earlier policy at output'),
         DeclareLaunchArgument('namespace', default_value=''),
         OpaqueFunction(function=trainer),
     ])

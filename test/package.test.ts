@@ -91,4 +91,35 @@ describe('ROS 2 package files', () => {
     assert.deepEqual(missing, [], `package.xml lacks ${missing.join(', ')}`);
     assert.match(read('CMakeLists.txt'), /rosidl_generate_interfaces\(\$\{PROJECT_NAME\} \$\{LNN_ROS_MSGS\} DEPENDENCIES builtin_interfaces std_msgs\)/);
   });
+
+  it('builds as colcon builds it: C and C++ for the messages, tsc on every source change, production packages installed', () => {
+    const cmake = read('CMakeLists.txt');
+    // rosidl_generate_interfaces builds C and C++ type support: `project(... NONE)` fails at configure.
+    assert.match(cmake, /^project\(lnn_ros C CXX\)$/m);
+    const glob = /file\(GLOB_RECURSE (\w+) CONFIGURE_DEPENDS \$\{CMAKE_CURRENT_SOURCE_DIR\}\/lnn_ros\/\*\.ts\)/.exec(cmake);
+    assert.ok(glob, 'the TypeScript sources are globbed, re-globbed at build time');
+    const tsc = cmake.split('add_custom_command(').find((c) => /typescript\/bin\/tsc/.test(c))!;
+    assert.match(tsc, new RegExp(`DEPENDS \\$\\{${glob![1]}\\}`), 'tsc reruns when a source file changes');
+    assert.match(cmake, /npm_install\.sh --production \$\{APP\}/);
+    assert.match(read('scripts/npm_install.sh'), /--production\) args\+=\(--omit=dev\)/);
+    assert.doesNotMatch(cmake, /WORKING_DIRECTORY \$\{CMAKE_CURRENT_SOURCE_DIR\}/, 'nothing is built in the source tree');
+  });
+
+  it('installs the app as one root laid out like the repository, where its code looks for config/ and models/', () => {
+    const cmake = read('CMakeLists.txt');
+    const share = /set\(SHARE (\S+)\)/.exec(cmake)![1].replace('${PROJECT_NAME}', 'lnn_ros');
+    const installed = new Set<string>();
+    for (const [, what, dest] of cmake.matchAll(/install\((?:DIRECTORY|FILES) ([^\n]+?) DESTINATION ([^\s)]+)/g)) {
+      for (const item of what.split(/\s+/)) installed.add(path.posix.join(dest.replace('${SHARE}', share), path.posix.basename(item.replace(/\$\{\w+\}\//, ''))));
+    }
+    for (const part of ['dist', 'node_modules', 'package.json', 'bin', 'config', 'models', 'launch', 'worlds', 'lnn_ros/msg/defs']) {
+      assert.ok(installed.has(`${share}/${part}`), `${share}/${part} is installed (${[...installed].join(', ')})`);
+    }
+    // The compiled code resolves these relative to dist/<module>/ (sim/conditions.ts, cli/demo.ts, msg/registry.ts).
+    const dist = path.posix.join('/prefix', share, 'dist', 'sim');
+    assert.equal(path.posix.resolve(dist, '..', '..', 'config', 'conditions'), path.posix.join('/prefix', share, 'config', 'conditions'));
+    assert.match(read('ros/lnn_ros_node'), /app="\$here\/\.\.\/\.\.\/share\/lnn_ros"/);
+    assert.match(read('ros/lnn_ros_node'), /exec node "\$app\/bin\/lnn-ros\.js"/);
+  });
 });
+

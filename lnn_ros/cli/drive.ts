@@ -10,25 +10,26 @@ import { parseDriveConfig } from '../nodes/drive_config';
 import { DriveNode } from '../nodes/drive_node';
 import { Condition } from '../sim/conditions';
 import { SimNode } from '../sim/sim_node';
-import { hostNode, runUntilStopped } from './node_host';
+import { option, parseCommandLine } from './args';
+import { hostNode, NODE_OPTIONS, runUntilStopped } from './node_host';
 
 const HELP = `usage: lnn-ros drive --params-file FILE [--managed] [--sim CONDITION] [--transport ros|in-process] [--ros-args ...]
 
-Runs drive_node with the drive_node section of FILE (ROS 2 params layout). --managed: a lifecycle
-node (configure loads the policy, activate starts commands). --sim CONDITION (in-process only):
-drive the embedded simulator under that condition. SIGINT/SIGTERM publish a final stop and exit 0.`;
+Runs drive_node with its section of FILE (ROS 2 params layout, matched by the node's name and
+namespace). --managed: a lifecycle node (configure loads the policy, activate starts commands).
+--sim CONDITION (in-process only): drive the embedded simulator under that condition.
+SIGINT/SIGTERM publish a final stop and exit 0.`;
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(HELP);
-    return 0;
-  }
-  const managed = argv.includes('--managed');
-  const simAt = argv.indexOf('--sim');
-  const condition = simAt >= 0 ? argv[simAt + 1] : undefined;
-  if (simAt >= 0 && (condition === undefined || condition.startsWith('-'))) throw new InputError('--sim expects a CONDITION (summer, dusk, night, winter, fog, noisy-camera, irregular-rate)');
-  const rest = argv.filter((a, i) => a !== '--managed' && i !== simAt && !(simAt >= 0 && i === simAt + 1));
-  const host = await hostNode(rest, 'drive_node');
+  const args = parseCommandLine(argv, {
+    command: 'drive',
+    usage: HELP,
+    rosArgs: true,
+    options: { ...NODE_OPTIONS, managed: option.flag(), sim: option.string('CONDITION') },
+  });
+  if (!args) return 0;
+  const { managed, sim: condition } = args.values;
+  const host = await hostNode({ paramsFiles: args.values['params-file'], transport: args.values.transport, rosArgs: args.rosArgs }, 'drive_node');
   if (condition !== undefined && host.transport.kind !== 'in-process') throw new InputError('--sim runs the embedded simulator in this process: use it with --transport in-process (under ROS 2, start sim_node)');
   // The embedded simulator owns the clock: follow it, or rate limits and the watchdog run on wall time.
   const params = condition === undefined ? host.params : { ...host.params, use_sim_time: true };

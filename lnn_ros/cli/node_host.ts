@@ -11,6 +11,7 @@ import { fullyQualifiedName } from '../transport/names';
 import { loadNodeParameters, parseRosArgs, RosArgs } from '../transport/params';
 import { RclnodejsTransport } from '../transport/rclnodejs_transport';
 import { Transport } from '../transport/types';
+import { option } from './args';
 import { Interrupt } from './interrupt';
 
 export interface NodeHost {
@@ -27,30 +28,30 @@ export interface NodeHost {
   ros: RosArgs;
 }
 
-/**
- * `--params-file` may also come outside `--ros-args` (plain CLI use); `--transport ros|in-process`
- * forces one. Other non-ROS arguments are refused: the node command takes its own flags out first.
- */
-export async function hostNode(argv: string[], defaultName: string): Promise<NodeHost> {
-  const ros = parseRosArgs(argv);
-  let forced: string | undefined;
-  const rest: string[] = [];
-  for (let i = 0; i < ros.rest.length; i++) {
-    const a = ros.rest[i];
-    if (a === '--params-file' || a === '--transport') {
-      const value = ros.rest[++i];
-      if (value === undefined || value.startsWith('--')) throw new InputError(`${a} expects ${a === '--transport' ? 'ros or in-process' : 'a FILE'}`);
-      if (a === '--params-file') ros.paramsFiles.push(value);
-      else forced = value;
-    } else rest.push(a);
-  }
-  if (rest.length > 0) throw new InputError(`unexpected arguments: ${rest.join(' ')}`);
-  if (forced !== undefined && forced !== 'ros' && forced !== 'in-process') throw new InputError(`--transport expects ros or in-process, got '${forced}'`);
+/** The options every node command takes besides `--ros-args ...` (for parseCommandLine). */
+export const NODE_OPTIONS = {
+  /** Also accepted outside `--ros-args`, for plain CLI use; files add up, later ones win. */
+  'params-file': option.string('FILE').repeatable(),
+  /** Forces a transport: otherwise rclnodejs when `--ros-args` is given or ROS 2 is sourced. */
+  transport: option.oneOf(['ros', 'in-process'] as const),
+};
+
+export interface NodeCommandLine {
+  paramsFiles: string[];
+  transport: 'ros' | 'in-process' | undefined;
+  /** `--ros-args` and what follows (remaps, params files, -p), as ros2 run / ros2 launch pass them. */
+  rosArgs: string[];
+}
+
+export async function hostNode(cli: NodeCommandLine, defaultName: string): Promise<NodeHost> {
+  const ros = parseRosArgs(cli.rosArgs);
+  const paramsFiles = [...cli.paramsFiles, ...ros.paramsFiles];
+  if (paramsFiles.length === 0) throw new InputError('--params-file FILE is required (ROS 2 params layout: <node>: ros__parameters: ...)');
   const name = ros.nodeName ?? defaultName;
   const namespace = ros.namespace ?? '/';
-  const loaded = loadNodeParameters(ros.paramsFiles, fullyQualifiedName(namespace, name), ros.overrides);
-  const useRos = forced === undefined ? argv.includes('--ros-args') || Boolean(process.env.AMENT_PREFIX_PATH) : forced === 'ros';
-  const transport = useRos ? await RclnodejsTransport.create(argv) : new InProcessTransport({ remaps: ros.remaps });
+  const loaded = loadNodeParameters(paramsFiles, fullyQualifiedName(namespace, name), ros.overrides);
+  const useRos = cli.transport === undefined ? cli.rosArgs.length > 0 || Boolean(process.env.AMENT_PREFIX_PATH) : cli.transport === 'ros';
+  const transport = useRos ? await RclnodejsTransport.create(cli.rosArgs) : new InProcessTransport({ remaps: ros.remaps });
   return { name, namespace, params: loaded.params, paramsFile: loaded.file, sourceOf: (n) => (loaded.sources.has(n) ? loaded.sources.get(n) : loaded.file), transport, ros };
 }
 

@@ -4,6 +4,7 @@
  * embedded simulator (`--sim`, driven by its expert) and nothing else.
  */
 import { bagOutputKind } from '../bag/mcap_writer';
+import { DEMO_EXPERT, DEMO_STEERING_NOISE } from '../demo/demo_config';
 import { simRecordedTopics } from '../demo/sim_topics';
 import { InputError } from '../errors';
 import { Output } from '../io/output';
@@ -62,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
       sim: option.flag(),
       seed: option.int({ min: 0 }).default(1),
       condition: option.oneOf(Condition.names()).default('summer'),
-      'steering-noise': option.number({ min: 0, unit: 'radians' }).default(0.05),
+      'steering-noise': option.number({ min: 0, unit: 'radians' }).default(DEMO_STEERING_NOISE.std),
     },
     // What follows --ros-args (remaps, params files) is for rclnodejs.
     rosArgs: true,
@@ -89,7 +90,9 @@ export async function run(argv: string[]): Promise<number> {
     const transport = new InProcessTransport();
     const sim = await SimNode.create(transport, {
       seed: values.seed, condition: Condition.named(values.condition), driver: 'expert',
-      steeringNoise: { std: values['steering-noise'], timeConstant: 0.5 },
+      // The demo's expert, so that its recordings fine-tune the shipped policy (config/train_job.yaml).
+      expert: DEMO_EXPERT,
+      steeringNoise: { std: values['steering-noise'], timeConstant: DEMO_STEERING_NOISE.timeConstant },
     });
     const node = await transport.createNode('lnn_recorder', { useSimTime: true });
     recorder = await Recorder.start(node, out.path, topics.length ? topics : simRecordedTopics(sim));

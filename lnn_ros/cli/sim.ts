@@ -7,14 +7,17 @@ import { ReadLog } from '../config/config_object';
 import { parseSimParameters, SIM_PARAMETER_DOCS } from '../sim/sim_params';
 import { SimNode } from '../sim/sim_node';
 import { parameterSpecs } from '../transport/parameter_docs';
-import { hostNode, runUntilStopped } from './node_host';
+import { parseCommandLine } from './args';
+import { hostNode, NODE_OPTIONS, runUntilStopped } from './node_host';
+
+const HELP = `usage: lnn-ros sim --params-file FILE [--transport ros|in-process] [--ros-args ...]
+
+Runs the embedded simulator as a node (lnn_sim) with its section of FILE (ROS 2 params layout).`;
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log('usage: lnn-ros sim --params-file FILE [--transport ros|in-process] [--ros-args ...]');
-    return 0;
-  }
-  const host = await hostNode(argv, 'lnn_sim');
+  const args = parseCommandLine(argv, { command: 'sim', usage: HELP, rosArgs: true, options: NODE_OPTIONS });
+  if (!args) return 0;
+  const host = await hostNode({ paramsFiles: args.values['params-file'], transport: args.values.transport, rosArgs: args.rosArgs }, 'lnn_sim');
   const log = new ReadLog('lnn_sim.ros__parameters');
   const options = parseSimParameters(host.params, host.paramsFile, log);
   const parameters = parameterSpecs(log, SIM_PARAMETER_DOCS, 'the simulated world is built at start-up; restart the node to change it.');

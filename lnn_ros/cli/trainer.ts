@@ -7,14 +7,18 @@ import { ReadLog } from '../config/config_object';
 import { initBackend } from '../kernels/backend';
 import { parseTrainerConfig, TRAINER_PARAMETER_DOCS, TrainerNode } from '../nodes/trainer_node';
 import { parameterSpecs } from '../transport/parameter_docs';
-import { hostNode, runUntilStopped } from './node_host';
+import { parseCommandLine } from './args';
+import { hostNode, NODE_OPTIONS, runUntilStopped } from './node_host';
+
+const HELP = `usage: lnn-ros trainer --params-file FILE [--transport ros|in-process] [--ros-args ...]
+
+Runs trainer_node with its section of FILE: trains the job, announces the policy, stays up to
+serve the announcement; exits 1 when the job fails (unless exit_on_failure is false).`;
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log('usage: lnn-ros trainer --params-file FILE [--transport ros|in-process] [--ros-args ...]');
-    return 0;
-  }
-  const host = await hostNode(argv, 'trainer_node');
+  const args = parseCommandLine(argv, { command: 'trainer', usage: HELP, rosArgs: true, options: NODE_OPTIONS });
+  if (!args) return 0;
+  const host = await hostNode({ paramsFiles: args.values['params-file'], transport: args.values.transport, rosArgs: args.rosArgs }, 'trainer_node');
   const log = new ReadLog('trainer_node.ros__parameters');
   const config = parseTrainerConfig(host.params, host.paramsFile, { log, sourceOf: host.sourceOf });
   await initBackend();

@@ -12,6 +12,7 @@ export interface ReadValue {
   value: boolean | number | string | string[];
   min?: number;
   max?: number;
+  minExclusive?: boolean;
   choices?: readonly string[];
 }
 
@@ -97,14 +98,14 @@ export class ConfigObject {
     const v = this.present(name, options.default, false);
     if (typeof v !== 'number' || !Number.isFinite(v)) throw this.error(name, `expected a finite number, got ${describe(v)}`);
     checkRange(this, name, v, options);
-    this.log?.add(this.key(name), { type: 'double', value: v, min: options.min, max: options.max });
+    this.log?.add(this.key(name), { type: 'double', value: v, min: options.min, max: options.max, minExclusive: options.minExclusive });
     return v;
   }
 
   int(name: string, options: NumberOptions<number> = {}): number {
     const v = this.number(name, options);
     if (!Number.isInteger(v)) throw this.error(name, `expected an integer, got ${v}`);
-    this.log?.add(this.key(name), { type: 'integer', value: v, min: options.min, max: options.max });
+    this.log?.add(this.key(name), { type: 'integer', value: v, min: options.min, max: options.max, minExclusive: options.minExclusive });
     return v;
   }
 

@@ -16,6 +16,9 @@ import { SequenceModel } from './sequence_model';
 export const CONFIG_FILE = 'config.yaml';
 export const WEIGHTS_FILE = 'weights.safetensors';
 
+/** launch_ros writes list parameters into its temporary params files as `!!python/tuple`: a list. */
+const PYTHON_TUPLE = { tag: 'tag:yaml.org,2002:python/tuple', collection: 'seq' as const, resolve: (seq: unknown) => seq };
+
 export function readYamlFile(file: string): unknown {
   let text: string;
   try {
@@ -24,7 +27,7 @@ export function readYamlFile(file: string): unknown {
     throw new InputError(`${file}: cannot read (${(e as Error).message})`);
   }
   try {
-    return YAML.parse(text);
+    return YAML.parse(text, { customTags: [PYTHON_TUPLE] });
   } catch (e) {
     throw new InputError(`${file}: not valid YAML: ${(e as Error).message}`);
   }

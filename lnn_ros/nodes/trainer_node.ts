@@ -24,6 +24,8 @@ export interface TrainerNodeConfig {
   announceTopic: string;
   /** Exit 1 when the job fails; false stays up (serving the last announcement). */
   exitOnFailure: boolean;
+  /** Replace an earlier policy directory at the output (never anything else). */
+  overwrite: boolean;
   useSimTime: boolean;
 }
 
@@ -35,7 +37,7 @@ export interface TrainerParseOptions {
 
 export function parseTrainerConfig(params: Record<string, unknown>, file?: string, options: TrainerParseOptions = {}): TrainerNodeConfig {
   const c = ConfigObject.from(params, file, 'trainer_node.ros__parameters', options.log);
-  c.rejectUnknown(['use_sim_time', 'job', 'bags', 'output', 'progress_topic', 'announce_topic', 'exit_on_failure']);
+  c.rejectUnknown(['use_sim_time', 'job', 'bags', 'output', 'overwrite', 'progress_topic', 'announce_topic', 'exit_on_failure']);
   const resolve = (name: string, p: string) => {
     const source = options.sourceOf ? options.sourceOf(name) : file;
     return path.resolve(source ? path.dirname(path.resolve(source)) : process.cwd(), p);
@@ -48,6 +50,7 @@ export function parseTrainerConfig(params: Record<string, unknown>, file?: strin
     progressTopic: c.string('progress_topic', 'lnn/training_progress'),
     announceTopic: c.string('announce_topic', 'lnn/model'),
     exitOnFailure: c.bool('exit_on_failure', true),
+    overwrite: c.bool('overwrite', false),
   };
 }
 
@@ -56,6 +59,7 @@ export const TRAINER_PARAMETER_DOCS: ParameterDocs = {
   job: { description: 'The training job YAML (dataset, encoder, rnn, training, output), as lnn-ros train --config reads it.' },
   bags: { description: "Bags to train on, replacing the job's dataset.bags." },
   output: { description: "Policy directory to write, replacing the job's output." },
+  overwrite: { description: 'Replace an earlier policy directory at the output; anything else there is never replaced.' },
   progress_topic: { description: 'Topic of lnn_ros/TrainingProgress.' },
   announce_topic: { description: 'Topic of the latched lnn_ros/ModelAnnouncement of the trained policy.' },
   exit_on_failure: { description: 'Exit with status 1 when the job fails; false keeps the node up (serving the last announcement).' },
@@ -109,6 +113,7 @@ export class TrainerNode {
         log: (l) => this.node.logger.info(l),
         onEpoch: (e, total) => this.report(STATUS.running, { epoch: e.epoch, total, train: e.train_loss, val: e.val_mse }),
         shouldStop: () => this.stopRequested,
+        overwrite: this.config.overwrite,
       });
       this.report(STATUS.finished, { epoch: result.best_epoch, total: result.epochs.length, val: result.val_mse, message: `val_mse ${result.val_mse} vs baseline ${result.baseline_mse}` });
       this.announce.publish({

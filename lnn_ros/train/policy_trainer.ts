@@ -24,6 +24,9 @@ import { Progress } from './progress';
 import { Random } from './random';
 import { PolicyTrainingConfig } from './train_config';
 
+/** How many of the base policy's standard deviations a fine-tuning set's mean command may lie from the base's. */
+const BASE_TARGET_TOLERANCE_STD = 10;
+
 /** LTC divides by the elapsed time; a sequence's first step may carry dt = 0. */
 export const MIN_DT = 1e-3;
 
@@ -152,6 +155,16 @@ function buildPolicy(config: PolicyTrainingConfig, dataset: Dataset, layout: Row
     if ((c.vector?.size ?? 0) !== layout.vectorSize || c.outputs.names.length !== layout.targetSize || JSON.stringify(c.image) !== JSON.stringify(layout.image?.shape ?? null)) {
       policy.dispose();
       throw new InputError(`${config.base}: the base policy's inputs/outputs do not match the dataset's (${JSON.stringify(dataset.layout.inputs.map((i) => [i.name, i.shape]))} → ${layout.targetSize})`);
+    }
+    // Targets far outside what the base was normalised for would train on enormous normalised
+    // errors (a base trained at a constant speed has a tiny std for it): refuse, saying which.
+    const far = c.outputs.names
+      .map((name, k) => ({ name, distance: Math.abs(targets.mean[k] - c.outputs.mean[k]) / c.outputs.std[k], k }))
+      .filter((o) => o.distance > BASE_TARGET_TOLERANCE_STD);
+    if (far.length > 0) {
+      policy.dispose();
+      const say = far.map((o) => `${o.name} averages ${targets.mean[o.k].toPrecision(4)} here, ${o.distance.toFixed(0)} std from the base's ${c.outputs.mean[o.k].toPrecision(4)} ± ${c.outputs.std[o.k].toPrecision(2)}`);
+      throw new InputError(`${config.base}: the recordings' commands lie outside what the base policy was trained on (${say.join('; ')}): fine-tune on recordings like the base's, or train from scratch (no base)`);
     }
     return policy;
   }

@@ -2,7 +2,7 @@
  * A node's ROS parameters, declared from what its params-file parser read (every key, defaults
  * included) with a description each and whether the node applies a run-time change.
  */
-import { ReadLog } from '../config/config_object';
+import { ReadLog, ReadValue } from '../config/config_object';
 import { ParameterSpec } from './types';
 
 export interface ParameterDoc {
@@ -23,6 +23,12 @@ export function findDoc(docs: ParameterDocs, name: string): ParameterDoc | undef
   return docs[name] ?? Object.entries(docs).find(([pattern]) => pattern.includes('*') && matcher(pattern).test(name))?.[1];
 }
 
+/** The bounds in words (`> 0`, `>= 0 and <= 0.9`): also what `ros2 param describe` shows, since rclnodejs 2.2.0 does not send ranges. */
+function rangeText(v: ReadValue): string | null {
+  const parts = [v.min !== undefined ? `${v.minExclusive ? '>' : '>='} ${v.min}` : null, v.max !== undefined ? `<= ${v.max}` : null].filter((p) => p !== null);
+  return parts.length ? parts.join(' and ') : null;
+}
+
 /** Declarations for everything `log` recorded; `readOnlyNote` says why a read-only one cannot change. */
 export function parameterSpecs(log: ReadLog, docs: ParameterDocs, readOnlyNote: string): ParameterSpec[] {
   return [...log.values.values()].map((v) => {
@@ -36,7 +42,7 @@ export function parameterSpecs(log: ReadLog, docs: ParameterDocs, readOnlyNote: 
       description: doc.dynamic ? doc.description : `${doc.description} Read-only: ${readOnlyNote}`,
       readOnly: !doc.dynamic,
       ...(bounded ? { range: { from: v.min ?? -Number.MAX_VALUE, to: v.max ?? Number.MAX_VALUE } } : {}),
-      ...(v.choices ? { constraints: `one of: ${v.choices.join(', ')}` } : {}),
+      ...(v.choices ? { constraints: `one of: ${v.choices.join(', ')}` } : bounded ? { constraints: rangeText(v)! } : {}),
     };
   });
 }
