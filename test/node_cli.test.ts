@@ -21,8 +21,12 @@ interface Run {
   waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
 }
 
+/** Every child started, killed after each test if still running (a node that ignores signals must not outlive its test). */
+const children: ChildProcess[] = [];
+
 function start(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -58,6 +62,9 @@ function report(run: Run): { published: Array<{ topic: string; message: { linear
 
 describe('node commands and signals', function () {
   this.timeout(120000);
+  afterEach(() => {
+    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
 
   for (const [name, signals] of [['Ctrl-C in the launching terminal (SIGINT to the group, then launch’s SIGINT)', ['SIGINT', 'SIGINT']], ['SIGTERM', ['SIGTERM']]] as const) {
     it(`drive_node under rclnodejs: ${name} → a final stop command, exit 0`, async () => {
