@@ -19,6 +19,7 @@ import time
 
 import rclpy
 from geometry_msgs.msg import Twist
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image, Imu
@@ -97,7 +98,9 @@ def main():
     width, height = (int(x) for x in args.size.split('x'))
     rclpy.init()
     probe = Probe(width, height, args.frames, args.warmup)
-    spinner = threading.Thread(target=rclpy.spin, args=(probe,), daemon=True)
+    executor = SingleThreadedExecutor()
+    executor.add_node(probe)
+    spinner = threading.Thread(target=executor.spin, daemon=True)
     spinner.start()
     time.sleep(2.0)  # discovery
     cpu0, wall0 = (cpu_seconds(args.pid) if args.pid else None), time.perf_counter()
@@ -122,6 +125,8 @@ def main():
         'seconds': round(wall, 1),
     }
     print(json.dumps(result))
+    executor.shutdown()
+    spinner.join()
     probe.destroy_node()
     rclpy.shutdown()
 
