@@ -5,8 +5,9 @@ sourced ROS 2 shell, with drive_node started from config/drive.yaml; not part of
 Publishes camera frames (rgb8, WIDTHxHEIGHT) at 20 Hz and IMU at 100 Hz from rclpy, stamped with
 the wall clock, on camera/image_raw and imu/data (sensor-data QoS), and times from each frame's
 publish to the next command on cmd_vel (drive_node steps and commands once per frame with
-step_on: camera). Reports p50/p99/max over the frames after a warm-up, and the CPU drive_node
-used (from /proc/PID/stat) while they ran. Example:
+step_on: camera). Reports p50/p99/max over the frames after a warm-up, the CPU drive_node used
+(from /proc/PID/stat) while they ran, and drive_node's own latency split from /diagnostics (frame
+age on arrival, callback, encoder + cell + head, over its last 1,000 steps). Example:
 
     ros2 run lnn_ros drive_node --ros-args --params-file $(ros2 pkg prefix lnn_ros)/share/lnn_ros/config/drive.yaml &
     python3 bench/dds_latency.py --size 640x480 --frames 1200 --pid $(pgrep -f 'lnn-ros.js drive')
@@ -18,6 +19,7 @@ import threading
 import time
 
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import Twist
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
@@ -40,6 +42,9 @@ class Probe(Node):
         self.camera = self.create_publisher(Image, 'camera/image_raw', qos_profile_sensor_data)
         self.imu = self.create_publisher(Imu, 'imu/data', qos_profile_sensor_data)
         self.create_subscription(Twist, 'cmd_vel', self.on_command, 10)
+        # drive_node's own split of the time: frame age on arrival, callback, encoder + cell + head.
+        self.create_subscription(DiagnosticArray, '/diagnostics', self.on_diagnostics, 10)
+        self.diagnostics = {}
         self.pixels = bytes((i * 7) % 256 for i in range(width * height * 3))
         self.lock = threading.Lock()
         self.pending = None
@@ -70,6 +75,11 @@ class Probe(Node):
             self.pending = time.perf_counter()
         self.camera.publish(m)
         self.sent += 1
+
+    def on_diagnostics(self, msg):
+        for status in msg.status:
+            if status.name.startswith('lnn_ros:'):
+                self.diagnostics = {v.key: v.value for v in status.values if 'ms.' in v.key}
 
     def on_command(self, _msg):
         now = time.perf_counter()
@@ -122,6 +132,7 @@ def main():
         'p99_ms': round(percentile(lat, 0.99), 2) if lat else None,
         'max_ms': round(max(lat), 2) if lat else None,
         'drive_node_cpu_percent_of_one_core': round(100 * cpu, 1) if cpu is not None else None,
+        'drive_node_diagnostics': probe.diagnostics,
         'seconds': round(wall, 1),
     }
     print(json.dumps(result))

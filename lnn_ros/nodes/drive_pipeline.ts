@@ -53,6 +53,8 @@ interface BoundInput extends PolicyInput {
   /** Node-clock time of the last valid message (null: none yet). */
   lastValidNs: bigint | null;
   timeout: number;
+  /** Header stamp → callback on the node's clock (s): the message's age on arrival (transport, queueing). */
+  delays: number[];
   subscription?: Subscription;
 }
 
@@ -206,6 +208,7 @@ export class DrivePipeline {
         count: 0,
         lastValidNs: null,
         timeout: topicConfig?.timeout ?? this.config.watchdog.timeout,
+        delays: [],
       };
       bound.subscription = this.node.createSubscription(input.type, topicConfig?.topic ?? input.topic, topicConfig?.qos ?? SENSOR_DATA, (m) => this.onMessage(bound, m));
       return bound;
@@ -293,6 +296,7 @@ export class DrivePipeline {
       return this.drop('future_stamp', `${input.topic}: stamp ${(Number(stamp) / 1e9).toFixed(3)} s is ${(Number(stamp - now) / 1e9).toFixed(3)} s ahead of the node clock (max_dt ${this.config.maxDt})`);
     }
     input.lastValidNs = now;
+    this.record(input.delays, Number(now - stamp) / 1e9);
     const stepsOnThis = this.config.stepOn === 'message' || input.image;
     if (!stepsOnThis) {
       // Camera-rate mode: vector samples are averaged until the next frame.
@@ -428,7 +432,14 @@ export class DrivePipeline {
     const ms = (list: number[], p: number) => (percentile(list, p) * 1e3).toFixed(3);
     const values: Array<[string, string]> = [
       ['policy', this.policyDir],
-      ...this.inputs.map((i) => [`input.${i.name}.age_s`, i.lastValidNs === null ? 'never' : (Number(now - i.lastValidNs) / 1e9).toFixed(3)] as [string, string]),
+      ...this.inputs.flatMap((i) => {
+        const delays = [...i.delays].sort((a, b) => a - b);
+        return [
+          [`input.${i.name}.age_s`, i.lastValidNs === null ? 'never' : (Number(now - i.lastValidNs) / 1e9).toFixed(3)],
+          [`input.${i.name}.delay_ms.p50`, ms(delays, 0.5)],
+          [`input.${i.name}.delay_ms.p99`, ms(delays, 0.99)],
+        ] as Array<[string, string]>;
+      }),
       ['inference_latency_ms.p50', ms(inference, 0.5)],
       ['inference_latency_ms.p99', ms(inference, 0.99)],
       ['callback_latency_ms.p50', ms(callback, 0.5)],
