@@ -7,14 +7,16 @@
  * graph when training with it.
  *
  * Layout: batch-major Float32Arrays, weights torch's (out, in) row-major. The heads are stacked
- * into one (heads·H, in) matrix so that each direction is one pass over the weights; that and
- * the transposes are made once per parameter update (parameterMemo), not per step.
+ * into one (heads·H, in) matrix so that each direction is one pass over the weights, once per
+ * parameter update (parameterMemo), not per step. Every product goes through
+ * native.ts (native blocked SIMD on all cores when the addon is built) in the layout it is stored in.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from '../model/activations';
 import type { CfCMode } from '../model/cells/cfc_cell';
 import { activate, erfc } from './dense';
-import { gradTensor, parameterMemo, perRow, sigmoid, timeGradient, transpose, values } from './fused_ops';
+import { gradTensor, parameterMemo, perRow, sigmoid, timeGradient, values } from './fused_ops';
+import { gemm } from './native';
 
 interface LinearParams {
   readonly weight: tf.Tensor;
@@ -70,99 +72,32 @@ function activationBackward(name: Activation, pre: Float32Array, z: Float32Array
   }
 }
 
-/**
- * out[m, n] = bias[n] + Σ_k a[m, k]·b[n, k], both operands row-major with K columns: every
- * matmul of the op, in the layout where the inner loop is contiguous. Two rows × four columns
- * per pass, so each load feeds several multiply-adds (~3× a plain dot-product loop).
- */
-function gemmNT(a: Float32Array, b: Float32Array, M: number, N: number, K: number, bias: Float32Array | null, out: Float32Array): Float32Array {
-  for (let m = 0; m < M; m += 2) {
-    const a0 = m * K;
-    const pair = m + 1 < M;
-    const a1 = pair ? a0 + K : a0; // an odd last row is computed twice and stored once
-    const o0 = m * N;
-    let n = 0;
-    for (; n + 4 <= N; n += 4) {
-      const b0 = n * K;
-      const b1 = b0 + K;
-      const b2 = b1 + K;
-      const b3 = b2 + K;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-      for (let k = 0; k < K; k++) {
-        const x0 = a[a0 + k];
-        const x1 = a[a1 + k];
-        const y0 = b[b0 + k];
-        const y1 = b[b1 + k];
-        const y2 = b[b2 + k];
-        const y3 = b[b3 + k];
-        s0 += x0 * y0;
-        s1 += x0 * y1;
-        s2 += x0 * y2;
-        s3 += x0 * y3;
-        t0 += x1 * y0;
-        t1 += x1 * y1;
-        t2 += x1 * y2;
-        t3 += x1 * y3;
-      }
-      const c0 = bias ? bias[n] : 0;
-      const c1 = bias ? bias[n + 1] : 0;
-      const c2 = bias ? bias[n + 2] : 0;
-      const c3 = bias ? bias[n + 3] : 0;
-      out[o0 + n] = c0 + s0;
-      out[o0 + n + 1] = c1 + s1;
-      out[o0 + n + 2] = c2 + s2;
-      out[o0 + n + 3] = c3 + s3;
-      if (pair) {
-        out[o0 + N + n] = c0 + t0;
-        out[o0 + N + n + 1] = c1 + t1;
-        out[o0 + N + n + 2] = c2 + t2;
-        out[o0 + N + n + 3] = c3 + t3;
-      }
-    }
-    for (; n < N; n++) {
-      const bn = n * K;
-      let s = 0;
-      let t = 0;
-      for (let k = 0; k < K; k++) {
-        s += a[a0 + k] * b[bn + k];
-        t += a[a1 + k] * b[bn + k];
-      }
-      const c = bias ? bias[n] : 0;
-      out[o0 + n] = c + s;
-      if (pair) out[o0 + N + n] = c + t;
-    }
-  }
+/** out (batch × rows) = x (batch × cols)·Wᵀ + b. */
+function linearForward(x: Float32Array, d: DenseWeights, batch: number): Float32Array {
+  const out = new Float32Array(batch * d.rows);
+  for (let r = 0; r < batch; r++) out.set(d.b, r * d.rows);
+  gemm(out, x, d.w, batch, d.rows, d.cols, false, true, true);
   return out;
 }
 
-/** A layer's (rows, cols) weight and bias, with the weight's transpose made on first use (by the backward). */
-class DenseWeights {
-  private wT: Float32Array | null = null;
-
-  constructor(
-    readonly w: Float32Array,
-    readonly b: Float32Array,
-    readonly rows: number,
-    readonly cols: number,
-  ) {}
-
-  transposed(): Float32Array {
-    this.wT ??= transpose(this.w, this.rows, this.cols, new Float32Array(this.w.length));
-    return this.wT;
-  }
+/** A layer's (rows, cols) weight, torch's (out, in) layout, and bias. */
+interface DenseWeights {
+  readonly w: Float32Array;
+  readonly b: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
 }
 
-/** Gradients of y = x·Wᵀ + b (x: batch × cols) given g = dL/dy. */
+/** Gradients of y = x·Wᵀ + b (x: batch × cols) given g = dL/dy: gW = gᵀ·x, gx = g·W. */
 function linearBackward(g: Float32Array, x: Float32Array, d: DenseWeights, batch: number) {
   const { rows, cols } = d;
-  const gT = transpose(g, batch, rows, new Float32Array(g.length));
-  const gW = gemmNT(gT, transpose(x, batch, cols, new Float32Array(x.length)), rows, cols, batch, null, new Float32Array(d.w.length));
-  const gx = gemmNT(g, d.transposed(), batch, cols, rows, null, new Float32Array(x.length));
+  const gW = new Float32Array(d.w.length);
+  gemm(gW, g, x, rows, cols, batch, true, false, false);
+  const gx = new Float32Array(batch * cols);
+  gemm(gx, g, d.w, batch, cols, rows, false, false, false);
   const gB = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let b = 0; b < batch; b++) s += gT[r * batch + b];
-    gB[r] = s;
+  for (let b = 0; b < batch; b++) {
+    for (let r = 0; r < rows; r++) gB[r] += g[b * rows + r];
   }
   return { gW, gB, gx };
 }
@@ -186,7 +121,7 @@ const weightMemo = parameterMemo<Weights>();
 function readWeights(tensors: tf.Tensor[], linears: LinearInputs[], layers: number, maskInput: number): Weights {
   const dense = linears.map(({ weight, bias }) => {
     const [rows, cols] = tensors[weight].shape as [number, number];
-    return new DenseWeights(values(tensors[weight]), bias < 0 ? new Float32Array(rows) : values(tensors[bias]), rows, cols);
+    return { w: values(tensors[weight]), b: bias < 0 ? new Float32Array(rows) : values(tensors[bias]), rows, cols };
   });
   const mask = maskInput < 0 ? null : values(tensors[maskInput]);
   const heads = dense.slice(layers);
@@ -198,7 +133,7 @@ function readWeights(tensors: tf.Tensor[], linears: LinearInputs[], layers: numb
     if (mask && i < 2) for (let k = 0; k < d.w.length; k++) w[i * d.w.length + k] *= mask[k]; // ncps masks ff1 and ff2 only
     b.set(d.b, i * d.rows);
   });
-  return { backbone: dense.slice(0, layers), heads: new DenseWeights(w, b, b.length, cols), mask };
+  return { backbone: dense.slice(0, layers), heads: { w, b, rows: b.length, cols }, mask };
 }
 
 /** The h' of a CfCCell step: x (B, I), h (B, H), ts (B, 1) or (1, 1). */
@@ -231,14 +166,14 @@ export function cfcStepOp(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, p: Cf
     const z = [z0];
     const pres: Float32Array[] = [];
     for (const d of backbone) {
-      const pre = gemmNT(z[z.length - 1], d.w, B, d.rows, d.cols, d.b, new Float32Array(B * d.rows));
+      const pre = linearForward(z[z.length - 1], d, B);
       const out = Float32Array.from(pre);
       activate(p.activationName, out, out.length);
       pres.push(pre);
       z.push(out);
     }
     const top = z[layers];
-    const head = gemmNT(top, heads.w, B, heads.rows, heads.cols, heads.b, new Float32Array(B * heads.rows));
+    const head = linearForward(top, heads, B);
     const update = pure
       ? pureUpdate(head, tsRow, values(tensors[wTauInput]), values(tensors[aInput]), B, H)
       : gatedUpdate(head, tsRow, p.mode === 'default', B, H);

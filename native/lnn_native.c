@@ -1,0 +1,396 @@
+/*
+ * lnn_ros's optional native kernels, a Node-API addon built at install time when a C compiler is
+ * there (lnn_ros/kernels/native.ts runs the portable TypeScript kernels without it):
+ *   gemm(c, a, b, m, n, k, transA, transB, accumulate): C (m×n) = or += op(A)·op(B), float32,
+ *     row-major;
+ *   ltcForward(step), ltcBackward(step, gOut, grads): one LTC observation over a batch;
+ *   setThreads(n), threads(), isa().
+ * Work is split over up to `threads` cores (a persistent pool; the calling thread takes part 0).
+ * The instruction set is chosen at run time (AVX-512, AVX2+FMA or SSE2 on x86-64; NEON on
+ * arm64), so one build runs on every CPU of its architecture.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <node_api.h>
+#include "kernels.h"
+
+#define MAX_THREADS 16
+/* Below this many multiply-adds a second thread costs more (wake-up ~10-30 µs) than it saves. */
+#define MIN_MACS_PER_PART (1 << 19)
+
+static const lnn_kernels *kernels = &kernels_base;
+static const char *isa_name = "baseline";
+
+static void choose_kernels(void) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) {
+    kernels = &kernels_avx512;
+    isa_name = "avx512";
+  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    kernels = &kernels_avx2;
+    isa_name = "avx2";
+  } else {
+    isa_name = "sse2";
+  }
+#elif defined(__aarch64__)
+  isa_name = "neon";
+#endif
+}
+
+/* --- The pool: run(ctx, i) for i < parts, part 0 on the calling thread. */
+typedef void (*part_fn)(void *ctx, int part);
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
+static part_fn job_fn;
+static void *job_ctx;
+static int job_parts;
+static unsigned generation;
+static int pending;
+static int started = 1; /* threads running, the caller included */
+static int wanted = 1;
+
+static void *worker(void *arg) {
+  int i = (int)(intptr_t)arg;
+  unsigned seen = 0;
+  for (;;) {
+    pthread_mutex_lock(&mu);
+    while (generation == seen) pthread_cond_wait(&work_cv, &mu);
+    seen = generation;
+    part_fn fn = job_fn;
+    void *ctx = job_ctx;
+    int parts = job_parts;
+    pthread_mutex_unlock(&mu);
+    if (i < parts) fn(ctx, i);
+    pthread_mutex_lock(&mu);
+    if (--pending == 0) pthread_cond_signal(&done_cv);
+    pthread_mutex_unlock(&mu);
+  }
+  return NULL;
+}
+
+/* Workers up to `wanted` (never stopped: fewer are used when fewer are wanted); returns the parts available. */
+static int available_parts(void) {
+  while (started < wanted) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, worker, (void *)(intptr_t)started) != 0) break;
+    pthread_detach(t);
+    started++;
+  }
+  return wanted < started ? wanted : started;
+}
+
+static void parallel(int parts, part_fn fn, void *ctx) {
+  if (parts < 2) {
+    fn(ctx, 0);
+    return;
+  }
+  pthread_mutex_lock(&mu);
+  job_fn = fn;
+  job_ctx = ctx;
+  job_parts = parts;
+  pending = started - 1;
+  generation++;
+  pthread_cond_broadcast(&work_cv);
+  pthread_mutex_unlock(&mu);
+  fn(ctx, 0);
+  pthread_mutex_lock(&mu);
+  while (pending > 0) pthread_cond_wait(&done_cv, &mu);
+  pthread_mutex_unlock(&mu);
+}
+
+/* [lo, hi) of part i of `parts` over `total`, in multiples of `align`. */
+static void part_range(int total, int parts, int i, int align, int *lo, int *hi) {
+  int chunk = ((total + parts - 1) / parts + align - 1) / align * align;
+  *lo = i * chunk < total ? i * chunk : total;
+  *hi = *lo + chunk < total ? *lo + chunk : total;
+}
+
+static float *aligned_floats(size_t n) {
+  void *p = NULL;
+  return posix_memalign(&p, 64, n * sizeof(float)) == 0 ? p : NULL;
+}
+
+/* --- gemm: parts split C's rows or columns, in multiples of 32 (every kernel's NR divides it). */
+static float *packs[MAX_THREADS];
+
+typedef struct {
+  gemm_args g;
+  int parts, split_m;
+} gemm_job;
+
+static void gemm_part_run(void *ctx, int i) {
+  const gemm_job *j = ctx;
+  int lo, hi;
+  part_range(j->split_m ? j->g.m : j->g.n, j->parts, i, 32, &lo, &hi);
+  if (lo >= hi) return;
+  if (j->split_m) kernels->gemm(&j->g, lo, hi, 0, j->g.n, packs[i]);
+  else kernels->gemm(&j->g, 0, j->g.m, lo, hi, packs[i]);
+}
+
+static int gemm_run(const gemm_args *g) {
+  /* Split where the redundant packing is smaller: rows of C repack op(B) (K×N) per part,
+     columns repack op(A) (M×K). */
+  gemm_job j = {*g, available_parts(), g->n <= g->m};
+  int extent = j.split_m ? g->m : g->n;
+  double macs = (double)g->m * g->n * g->k;
+  if (j.parts > (extent + 31) / 32) j.parts = (extent + 31) / 32;
+  if (macs < (double)MIN_MACS_PER_PART * j.parts) j.parts = (int)(macs / MIN_MACS_PER_PART);
+  if (j.parts < 1) j.parts = 1;
+  for (int i = 0; i < j.parts; i++) {
+    if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) return ENOMEM;
+  }
+  parallel(j.parts, gemm_part_run, &j);
+  return 0;
+}
+
+/* --- LTC: parts split the batch rows; the backward's sums are per part, then added up. */
+typedef struct {
+  const ltc_step *s;
+  const float *g_out;
+  const ltc_grads *g;
+  ltc_grads partial[MAX_THREADS];
+  float *scratch[MAX_THREADS];
+  int parts;
+} ltc_job;
+
+static void ltc_forward_part(void *ctx, int i) {
+  ltc_job *j = ctx;
+  int lo, hi;
+  part_range(j->s->batch, j->parts, i, 1, &lo, &hi);
+  if (lo < hi) kernels->ltc_forward(j->s, lo, hi);
+}
+
+static void ltc_backward_part(void *ctx, int i) {
+  ltc_job *j = ctx;
+  int lo, hi;
+  part_range(j->s->batch, j->parts, i, 1, &lo, &hi);
+  if (lo < hi) kernels->ltc_backward(j->s, j->g_out, lo, hi, &j->partial[i], j->scratch[i]);
+}
+
+/* Parts for `rows` batch rows of `work` synapse evaluations each. */
+static int ltc_parts(int rows, double work) {
+  int parts = available_parts();
+  if (parts > rows) parts = rows;
+  if (work * rows < (double)MIN_MACS_PER_PART * parts) parts = (int)(work * rows / MIN_MACS_PER_PART);
+  return parts < 1 ? 1 : parts;
+}
+
+static void ltc_forward_run(const ltc_step *s) {
+  const int H = s->rec.dests;
+  ltc_job j = {.s = s, .parts = ltc_parts(s->batch, (double)s->unfolds * H * H)};
+  parallel(j.parts, ltc_forward_part, &j);
+}
+
+static int ltc_backward_run(const ltc_step *s, const float *g_out, const ltc_grads *g) {
+  const int H = s->rec.dests, I = s->sen.sources;
+  const size_t sums = 3 * (size_t)H + 4 * (size_t)H * H + 4 * (size_t)H * I;
+  ltc_job j = {.s = s, .g_out = g_out, .g = g, .parts = ltc_parts(s->batch, 2.0 * s->unfolds * H * H)};
+  int ok = 1;
+  for (int i = 0; i < j.parts; i++) {
+    float *p = aligned_floats(4 * (size_t)H + sums);
+    ok &= p != NULL;
+    j.scratch[i] = p;
+    if (!p) continue;
+    memset(p, 0, (4 * (size_t)H + sums) * sizeof(float));
+    float *q = p + 4 * (size_t)H;
+    j.partial[i] = (ltc_grads){g->g_u, g->g_v0, g->g_ts, q, q + H, q + 2 * H, q + 3 * H, q + 3 * H + 4 * (size_t)H * H};
+  }
+  if (ok) {
+    parallel(j.parts, ltc_backward_part, &j);
+    float *outs[] = {g->g_gleak, g->g_vleak, g->g_cm, g->rec_sums, g->sen_sums};
+    const size_t sizes[] = {H, H, H, 4 * (size_t)H * H, 4 * (size_t)H * I};
+    for (int k = 0; k < 5; k++) memset(outs[k], 0, sizes[k] * sizeof(float));
+    for (int i = 0; i < j.parts; i++) {
+      const ltc_grads *p = &j.partial[i];
+      const float *froms[] = {p->g_gleak, p->g_vleak, p->g_cm, p->rec_sums, p->sen_sums};
+      for (int k = 0; k < 5; k++) {
+        for (size_t n = 0; n < sizes[k]; n++) outs[k][n] += froms[k][n];
+      }
+    }
+  }
+  for (int i = 0; i < j.parts; i++) free(j.scratch[i]);
+  return ok ? 0 : ENOMEM;
+}
+
+/* --- Node-API glue. Every array's length is checked against the sizes the kernels will touch. */
+#define CHECK(call)                                                \
+  do {                                                             \
+    if ((call) != napi_ok) {                                       \
+      napi_throw_error(env, NULL, "lnn_native: " #call " failed"); \
+      return NULL;                                                 \
+    }                                                              \
+  } while (0)
+
+static int float_array(napi_env env, napi_value v, float **data, size_t *length) {
+  bool is_typed;
+  napi_typedarray_type type;
+  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return 0;
+  if (napi_get_typedarray_info(env, v, &type, length, (void **)data, NULL, NULL) != napi_ok) return 0;
+  return type == napi_float32_array;
+}
+
+/* obj[name]: a Float32Array of at least `need` floats, else a pending TypeError and 0. */
+static int field_array(napi_env env, napi_value obj, const char *name, size_t need, float **data) {
+  napi_value v;
+  size_t length = 0;
+  if (napi_get_named_property(env, obj, name, &v) != napi_ok || !float_array(env, v, data, &length) || length < need) {
+    char message[128];
+    snprintf(message, sizeof message, "lnn_native: '%s' must be a Float32Array of at least %zu floats", name, need);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  return 1;
+}
+
+static int field_number(napi_env env, napi_value obj, const char *name, double *out) {
+  napi_value v;
+  if (napi_get_named_property(env, obj, name, &v) != napi_ok || napi_get_value_double(env, v, out) != napi_ok) {
+    char message[96];
+    snprintf(message, sizeof message, "lnn_native: '%s' must be a number", name);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *c, *a, *b;
+  size_t lc, la, lb;
+  if (argc != 9 || !float_array(env, argv[0], &c, &lc) || !float_array(env, argv[1], &a, &la) || !float_array(env, argv[2], &b, &lb)) {
+    napi_throw_type_error(env, NULL, "gemm(c, a, b: Float32Array, m, n, k, transA, transB, accumulate)");
+    return NULL;
+  }
+  int32_t m, n, k;
+  bool ta, tb, acc;
+  CHECK(napi_get_value_int32(env, argv[3], &m));
+  CHECK(napi_get_value_int32(env, argv[4], &n));
+  CHECK(napi_get_value_int32(env, argv[5], &k));
+  CHECK(napi_get_value_bool(env, argv[6], &ta));
+  CHECK(napi_get_value_bool(env, argv[7], &tb));
+  CHECK(napi_get_value_bool(env, argv[8], &acc));
+  if (m < 0 || n < 0 || k < 0 || lc < (size_t)m * n || la < (size_t)m * k || lb < (size_t)k * n) {
+    napi_throw_range_error(env, NULL, "gemm: an array is shorter than m, n, k say");
+    return NULL;
+  }
+  if (m == 0 || n == 0) return NULL;
+  gemm_args g = {a, b, c, m, n, k, ta ? m : k, tb ? k : n, n, ta, tb, acc};
+  if (gemm_run(&g) != 0) napi_throw_error(env, NULL, "gemm: out of memory");
+  return NULL;
+}
+
+static int read_synapses(napi_env env, napi_value step, const char *name, int sources, int dests, ltc_synapses *s) {
+  napi_value obj;
+  if (napi_get_named_property(env, step, name, &obj) != napi_ok) return 0;
+  size_t n = (size_t)sources * dests;
+  float *slope, *shift, *wmax, *erev;
+  if (!field_array(env, obj, "slope", n, &slope) || !field_array(env, obj, "shift", n, &shift) || !field_array(env, obj, "wmax", n, &wmax) || !field_array(env, obj, "erev", n, &erev)) return 0;
+  *s = (ltc_synapses){sources, dests, slope, shift, wmax, erev};
+  return 1;
+}
+
+/* The step object: {batch, inputs, units, unfolds, eps, sen, rec, cm, gleak, vleak, u, v0, ts, out, iterates, invDen, cmStep}. */
+static int read_step(napi_env env, napi_value obj, ltc_step *s) {
+  double batch, inputs, units, unfolds, eps;
+  if (!field_number(env, obj, "batch", &batch) || !field_number(env, obj, "inputs", &inputs) || !field_number(env, obj, "units", &units) ||
+      !field_number(env, obj, "unfolds", &unfolds) || !field_number(env, obj, "eps", &eps)) return 0;
+  if (!(batch >= 1 && inputs >= 1 && units >= 1 && unfolds >= 1 && batch * units * units * unfolds < 4e9)) {
+    napi_throw_range_error(env, NULL, "lnn_native: ltc sizes out of range");
+    return 0;
+  }
+  const int B = (int)batch, I = (int)inputs, H = (int)units, K = (int)unfolds;
+  *s = (ltc_step){.batch = B, .unfolds = K, .eps = (float)eps};
+  const size_t b = (size_t)B, h = (size_t)H;
+  float *cm, *gleak, *vleak, *u, *v0, *ts;
+  if (!read_synapses(env, obj, "sen", I, H, &s->sen) || !read_synapses(env, obj, "rec", H, H, &s->rec) ||
+      !field_array(env, obj, "cm", h, &cm) || !field_array(env, obj, "gleak", h, &gleak) || !field_array(env, obj, "vleak", h, &vleak) ||
+      !field_array(env, obj, "u", b * I, &u) || !field_array(env, obj, "v0", b * h, &v0) || !field_array(env, obj, "ts", b, &ts) ||
+      !field_array(env, obj, "out", b * h, &s->out) || !field_array(env, obj, "iterates", b * (K + 1) * h, &s->iterates) || !field_array(env, obj, "invDen", b * K * h, &s->inv_den) ||
+      !field_array(env, obj, "cmStep", b * h, &s->cm_step)) return 0;
+  s->cm = cm, s->gleak = gleak, s->vleak = vleak, s->u = u, s->v0 = v0, s->ts = ts;
+  return 1;
+}
+
+static napi_value ltc_forward(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  ltc_step s;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || !read_step(env, argv[0], &s)) return NULL;
+  ltc_forward_run(&s);
+  return NULL;
+}
+
+/* ltcBackward(step, gOut, {gU, gV0, gTs, gGleak, gVleak, gCm, recSums, senSums}); the step as ltcForward filled it. */
+static napi_value ltc_backward(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  ltc_step s;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 3 || !read_step(env, argv[0], &s)) return NULL;
+  const size_t b = (size_t)s.batch, h = (size_t)s.rec.dests, i = (size_t)s.sen.sources;
+  float *g_out;
+  size_t length;
+  if (!float_array(env, argv[1], &g_out, &length) || length < b * h) {
+    napi_throw_type_error(env, NULL, "ltcBackward: gOut must be a Float32Array of batch × units floats");
+    return NULL;
+  }
+  ltc_grads g;
+  if (!field_array(env, argv[2], "gU", b * i, &g.g_u) || !field_array(env, argv[2], "gV0", b * h, &g.g_v0) || !field_array(env, argv[2], "gTs", b, &g.g_ts) ||
+      !field_array(env, argv[2], "gGleak", h, &g.g_gleak) || !field_array(env, argv[2], "gVleak", h, &g.g_vleak) || !field_array(env, argv[2], "gCm", h, &g.g_cm) ||
+      !field_array(env, argv[2], "recSums", 4 * h * h, &g.rec_sums) || !field_array(env, argv[2], "senSums", 4 * h * i, &g.sen_sums)) return NULL;
+  if (ltc_backward_run(&s, g_out, &g) != 0) napi_throw_error(env, NULL, "ltcBackward: out of memory");
+  return NULL;
+}
+
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t n;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &n));
+  wanted = n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : n;
+  return NULL;
+}
+
+static napi_value get_threads(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  CHECK(napi_create_int32(env, wanted, &out));
+  return out;
+}
+
+static napi_value get_isa(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  CHECK(napi_create_string_utf8(env, isa_name, NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  choose_kernels();
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  wanted = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (int)cpus;
+  napi_property_descriptor props[] = {
+      {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"ltcForward", NULL, ltc_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"ltcBackward", NULL, ltc_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"isa", NULL, get_isa, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
