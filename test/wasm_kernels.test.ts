@@ -165,6 +165,32 @@ describe('wasm training kernels', function () {
     }
   });
 
+  it('slices and unstacks in place like the cpu backend, on every axis and rank', async () => {
+    const cases: Array<[number[], number[], number[]]> = [
+      [[6], [2], [3]],
+      [[4, 5], [1, 0], [2, 5]],
+      [[4, 5], [0, 2], [4, 2]],
+      [[3, 4, 5], [0, 1, 0], [3, 1, 5]],
+      [[3, 4, 5], [1, 1, 2], [2, 2, 3]],
+      [[3, 4, 5], [0, 0, 0], [3, 4, 5]],
+      [[2, 3, 4, 5], [1, 0, 2, 0], [1, 3, 1, 5]],
+      [[2, 3, 4, 5], [0, 1, 1, 1], [2, 2, 3, 4]],
+      [[2, 3, 0], [0, 1, 0], [2, 1, 0]],
+    ];
+    for (const [shape, begin, size] of cases) {
+      const r = await onBoth(() => [tf.slice(tf.tensor(values(6, shape.reduce((x, y) => x * y, 1)), shape), begin, size)]);
+      assert.deepEqual(Array.from(r.wasm[0]), Array.from(r.cpu[0]), `slice of [${shape}] at [${begin}] size [${size}]`);
+    }
+    for (const axis of [0, 1, 2, -1]) {
+      const r = await onBoth(() => tf.unstack(tf.tensor(values(7, 60), [3, 4, 5]), axis));
+      r.cpu.forEach((want, i) => assert.deepEqual(Array.from(r.wasm[i]), Array.from(want), `unstack axis ${axis}, part ${i}`));
+    }
+    await useBackend('wasm');
+    const ints = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32');
+    assert.deepEqual(Array.from(tf.slice(ints, [0, 1], [2, 1]).dataSync()), [2, 5]);
+    ints.dispose();
+  });
+
   /**
    * A CfC-like cell (ncps's default mode: backbone, then a time-gated blend of two tanh heads),
    * written out here so that these tests exercise the kernels, not the cell's own fused op.

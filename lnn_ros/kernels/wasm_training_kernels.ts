@@ -9,6 +9,9 @@
  *  - Conv2DBackpropInput: dx = col2im(dy · Wᵀ), with Wᵀ made by the wasm Transpose kernel.
  *  - BatchMatMul with transposeA/B: explicit wasm transposes, then the untransposed matmul
  *    (transposeB kept for a few-row A, where the stock path is faster).
+ *  - Slice and Unpack: the stock kernels copy the whole input out of the heap for every slice,
+ *    so unstacking a (B, T, F) sequence into T steps copied it T times (a tenth of a paper-size
+ *    CfC training step); these read it in place.
  * NHWC only (the wasm Conv2D forward itself accepts nothing else).
  *
  * Memory: tensors live on the wasm heap; `typedArrayFromHeap` views are taken only after the last
@@ -20,6 +23,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 type Attrs = Record<string, unknown>;
 type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: BackendWasm; attrs: Attrs };
 type WasmKernel = (args: KernelArgs) => tf.TensorInfo;
+/** Unpack returns several tensors. */
+type AnyWasmKernel = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
 let registered = false;
 /** The stock kernels replaced, kept for A/B benchmarks (bench/encoder.ts). */
@@ -33,6 +38,10 @@ export function registerWasmTrainingKernels(): void {
   const ops: WasmOps = { matMul: matMul.kernelFunc as WasmKernel, transpose: transpose.kernelFunc as WasmKernel };
   replace(matMul, (args) => batchMatMul(args, ops));
   replace(original('Conv2DBackpropInput'), (args) => conv2DBackpropInput(args, ops));
+  for (const [name, input, kernel] of [['Slice', 'x', slice], ['Unpack', 'value', unpack]] as const) {
+    const stockKernel = original(name).kernelFunc as unknown as AnyWasmKernel;
+    replace(original(name), (args) => (onHeap(args.inputs[input]) ? kernel(args) : stockKernel(args)));
+  }
   tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: asKernel((args) => conv2DBackpropFilter(args, ops)) });
   registered = true;
 }
@@ -54,13 +63,13 @@ export function replacedWasmKernels(): readonly tf.KernelConfig[] {
 }
 
 /** Swaps the kernel function, keeping the original's setup (its cwrap'd wasm entry points). */
-function replace(config: tf.KernelConfig, kernelFunc: WasmKernel): void {
+function replace(config: tf.KernelConfig, kernelFunc: AnyWasmKernel): void {
   stock.push(config);
   tf.unregisterKernel(config.kernelName, 'wasm');
   tf.registerKernel({ ...config, kernelFunc: asKernel(kernelFunc) });
 }
 
-function asKernel(f: WasmKernel): tf.KernelFunc {
+function asKernel(f: AnyWasmKernel): tf.KernelFunc {
   return f as unknown as tf.KernelFunc;
 }
 
@@ -95,6 +104,57 @@ function batchMatMul(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
   if (a !== inputs.a) backend.disposeData(a.dataId);
   if (b !== inputs.b) backend.disposeData(b.dataId);
   return out;
+}
+
+/** The part of `from` (row-major `shape`) at `begin` of `size`, into `to`: contiguous runs copied straight across. */
+function copySlice(from: tf.TypedArray, shape: number[], begin: number[], size: number[], to: tf.TypedArray): void {
+  const rank = shape.length;
+  const strides = shape.map((_, d) => tf.util.sizeFromShape(shape.slice(d + 1)));
+  // The innermost axis the slice cuts: every axis after it is whole, so each run is contiguous.
+  let inner = rank - 1;
+  while (inner > 0 && begin[inner] === 0 && size[inner] === shape[inner]) inner--;
+  const run = size[inner] * strides[inner];
+  const index = new Array<number>(inner).fill(0); // position over the outer axes
+  const runs = tf.util.sizeFromShape(size.slice(0, inner));
+  for (let r = 0; r < runs; r++) {
+    let offset = begin[inner] * strides[inner];
+    for (let d = 0; d < inner; d++) offset += (begin[d] + index[d]) * strides[d];
+    to.set(from.subarray(offset, offset + run), r * run);
+    for (let d = inner - 1; d >= 0 && ++index[d] === size[d]; d--) index[d] = 0;
+  }
+}
+
+/** Strings and scalars stay with the stock kernels (strings do not live on the heap). */
+const onHeap = (x: tf.TensorInfo) => x.dtype !== 'string' && x.shape.length > 0;
+
+function slice(args: KernelArgs): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs;
+  const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin as number[], attrs.size as number[]);
+  const out = backend.makeOutput(size, x.dtype);
+  // Views only after the last allocation (makeOutput may grow the heap).
+  if (tf.util.sizeFromShape(size) > 0) copySlice(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+  return out;
+}
+
+/** tf.unstack: one slice per index of `axis`, that axis dropped. */
+function unpack(args: KernelArgs): tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const { value } = inputs;
+  const rank = value.shape.length;
+  const axis = (attrs.axis as number) < 0 ? (attrs.axis as number) + rank : (attrs.axis as number);
+  const outShape = value.shape.filter((_, d) => d !== axis);
+  const outs = Array.from({ length: value.shape[axis] }, () => backend.makeOutput(outShape, value.dtype));
+  const size = value.shape.slice();
+  size[axis] = 1;
+  const begin = new Array<number>(rank).fill(0);
+  if (tf.util.sizeFromShape(outShape) === 0) return outs;
+  const from = backend.typedArrayFromHeap(value);
+  outs.forEach((out, i) => {
+    begin[axis] = i;
+    copySlice(from, value.shape, begin, size, backend.typedArrayFromHeap(out));
+  });
+  return outs;
 }
 
 /** The geometry of an NHWC conv, from tfjs's own shape/padding rules. */
