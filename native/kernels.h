@@ -55,6 +55,17 @@ typedef struct {
   float *rec_sums, *sen_sums;
 } ltc_grads;
 
+/*
+ * A 2-D convolution, NHWC input x, HWIO filter w (kh, kw, in, out), bias [out] or NULL, NHWC
+ * output; zero padding pad_top/pad_left (the rest follows from the output size); optional ReLU.
+ */
+typedef struct {
+  const float *x, *w, *bias;
+  float *out;
+  int batch, in_h, in_w, in_c, out_h, out_w, out_c;
+  int k_h, k_w, stride_h, stride_w, pad_top, pad_left, relu;
+} conv_args;
+
 typedef struct {
   /* Rows [m0, m1) × columns [n0, n1) of C; `pack` is GEMM_PACK_FLOATS floats, 64-byte aligned. */
   void (*gemm)(const gemm_args *g, int m0, int m1, int n0, int n1, float *pack);

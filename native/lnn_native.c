@@ -4,6 +4,7 @@
  *   gemm(c, a, b, m, n, k, transA, transB, accumulate): C (m×n) = or += op(A)·op(B), float32,
  *     row-major;
  *   ltcForward(step), ltcBackward(step, gOut, grads): one LTC observation over a batch;
+ *   conv2d(args): an NHWC convolution with bias and ReLU as im2col blocks through the gemm;
  *   setThreads(n), threads(), isa().
  * Work is split over up to `threads` cores (a persistent pool; the calling thread takes part 0).
  * The instruction set is chosen at run time (AVX-512, AVX2+FMA or SSE2 on x86-64; NEON on
@@ -220,6 +221,71 @@ static int ltc_backward_run(const ltc_step *s, const float *g_out, const ltc_gra
   return ok ? 0 : ENOMEM;
 }
 
+/* --- conv2d: blocks of output pixels, each unrolled (im2col) into a part's scratch, then one
+   gemm against the filter and the bias/ReLU epilogue while the block is in cache. */
+#define CONV_BLOCK 96
+
+typedef struct {
+  const conv_args *c;
+  float *scratch[MAX_THREADS];
+  int parts;
+} conv_job;
+
+/* cols[r][(kh, kw, ci)] = x at the window of output pixel p0 + r, 0 in the padding. */
+static void im2col(const conv_args *c, int p0, int rows, float *cols) {
+  const int K = c->k_h * c->k_w * c->in_c, per_image = c->out_h * c->out_w;
+  for (int r = 0; r < rows; r++) {
+    const int p = p0 + r, b = p / per_image, oy = (p % per_image) / c->out_w, ox = p % c->out_w;
+    float *dst = cols + (size_t)r * K;
+    for (int kh = 0; kh < c->k_h; kh++) {
+      const int iy = oy * c->stride_h - c->pad_top + kh;
+      for (int kw = 0; kw < c->k_w; kw++, dst += c->in_c) {
+        const int ix = ox * c->stride_w - c->pad_left + kw;
+        if (iy < 0 || iy >= c->in_h || ix < 0 || ix >= c->in_w) memset(dst, 0, (size_t)c->in_c * sizeof(float));
+        else memcpy(dst, c->x + (((size_t)b * c->in_h + iy) * c->in_w + ix) * c->in_c, (size_t)c->in_c * sizeof(float));
+      }
+    }
+  }
+}
+
+static void conv_part(void *ctx, int i) {
+  conv_job *j = ctx;
+  const conv_args *c = j->c;
+  const int pixels = c->batch * c->out_h * c->out_w, K = c->k_h * c->k_w * c->in_c, N = c->out_c;
+  int lo, hi;
+  part_range(pixels, j->parts, i, CONV_BLOCK, &lo, &hi);
+  float *cols = j->scratch[i];
+  for (int p0 = lo; p0 < hi; p0 += CONV_BLOCK) {
+    const int rows = hi - p0 < CONV_BLOCK ? hi - p0 : CONV_BLOCK;
+    im2col(c, p0, rows, cols);
+    float *out = c->out + (size_t)p0 * N;
+    gemm_args g = {cols, c->w, out, rows, N, K, K, N, N, 0, 0, 0};
+    kernels->gemm(&g, 0, rows, 0, N, packs[i]);
+    for (int r = 0; r < rows; r++) {
+      float *o = out + (size_t)r * N;
+      if (c->bias) for (int n = 0; n < N; n++) o[n] += c->bias[n];
+      if (c->relu) for (int n = 0; n < N; n++) o[n] = o[n] > 0 ? o[n] : 0;
+    }
+  }
+}
+
+static int conv_run(const conv_args *c) {
+  const int pixels = c->batch * c->out_h * c->out_w;
+  const double macs = (double)pixels * c->out_c * c->k_h * c->k_w * c->in_c;
+  conv_job j = {.c = c, .parts = available_parts()};
+  if (j.parts > (pixels + CONV_BLOCK - 1) / CONV_BLOCK) j.parts = (pixels + CONV_BLOCK - 1) / CONV_BLOCK;
+  if (macs < (double)MIN_MACS_PER_PART * j.parts) j.parts = (int)(macs / MIN_MACS_PER_PART);
+  if (j.parts < 1) j.parts = 1;
+  int ok = 1;
+  for (int i = 0; i < j.parts; i++) {
+    if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) ok = 0;
+    ok &= (j.scratch[i] = aligned_floats((size_t)CONV_BLOCK * c->k_h * c->k_w * c->in_c)) != NULL;
+  }
+  if (ok) parallel(j.parts, conv_part, &j);
+  for (int i = 0; i < j.parts; i++) free(j.scratch[i]);
+  return ok ? 0 : ENOMEM;
+}
+
 /* --- Node-API glue. Every array's length is checked against the sizes the kernels will touch. */
 #define CHECK(call)                                                \
   do {                                                             \
@@ -353,6 +419,43 @@ static napi_value ltc_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* conv2d({x, filter, bias (or null), out, batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft, relu}). */
+static napi_value conv2d(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1) {
+    napi_throw_type_error(env, NULL, "conv2d(args)");
+    return NULL;
+  }
+  static const char *names[] = {"batch", "inH", "inW", "inC", "outH", "outW", "outC", "kH", "kW", "strideH", "strideW", "padTop", "padLeft", "relu"};
+  double v[14];
+  for (int k = 0; k < 14; k++) {
+    if (!field_number(env, argv[0], names[k], &v[k])) return NULL;
+    if (!(v[k] >= 0 && v[k] < 1e8)) {
+      napi_throw_range_error(env, NULL, "conv2d: a size is out of range");
+      return NULL;
+    }
+  }
+  conv_args c = {NULL, NULL, NULL, NULL, (int)v[0], (int)v[1], (int)v[2], (int)v[3], (int)v[4], (int)v[5], (int)v[6], (int)v[7], (int)v[8], (int)v[9], (int)v[10], (int)v[11], (int)v[12], v[13] != 0};
+  const size_t in = (size_t)c.batch * c.in_h * c.in_w * c.in_c, out = (size_t)c.batch * c.out_h * c.out_w * c.out_c;
+  float *x, *w, *o;
+  if (!field_array(env, argv[0], "x", in, &x) || !field_array(env, argv[0], "filter", (size_t)c.k_h * c.k_w * c.in_c * c.out_c, &w) || !field_array(env, argv[0], "out", out, &o)) return NULL;
+  if (c.stride_h < 1 || c.stride_w < 1 || c.k_h < 1 || c.k_w < 1) {
+    napi_throw_range_error(env, NULL, "conv2d: kernel and strides must be >= 1");
+    return NULL;
+  }
+  napi_value bias;
+  napi_valuetype type;
+  CHECK(napi_get_named_property(env, argv[0], "bias", &bias));
+  CHECK(napi_typeof(env, bias, &type));
+  float *b = NULL;
+  if (type != napi_null && type != napi_undefined && !field_array(env, argv[0], "bias", (size_t)c.out_c, &b)) return NULL;
+  c.x = x, c.w = w, c.bias = b, c.out = o;
+  if (out > 0 && conv_run(&c) != 0) napi_throw_error(env, NULL, "conv2d: out of memory");
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -385,6 +488,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
       {"ltcForward", NULL, ltc_forward, NULL, NULL, NULL, napi_default, NULL},
       {"ltcBackward", NULL, ltc_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, get_isa, NULL, NULL, NULL, napi_default, NULL},

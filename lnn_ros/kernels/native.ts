@@ -54,8 +54,31 @@ export interface NativeLtcGrads {
   senSums: Float32Array;
 }
 
+/** An NHWC convolution (HWIO filter, bias or null, zero padding top/left, optional ReLU) into `out`. */
+export interface NativeConv2D {
+  x: Float32Array;
+  filter: Float32Array;
+  bias: Float32Array | null;
+  out: Float32Array;
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  relu: number;
+}
+
 export interface NativeAddon {
   gemm: GemmFn;
+  conv2d(args: NativeConv2D): void;
   ltcForward(step: NativeLtcStep): void;
   ltcBackward(step: NativeLtcStep, gOut: Float32Array, grads: NativeLtcGrads): void;
   setThreads(n: number): void;

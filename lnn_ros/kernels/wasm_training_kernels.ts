@@ -9,6 +9,9 @@
  *  - Conv2DBackpropInput: dx = col2im(dy · Wᵀ), with Wᵀ made by the wasm Transpose kernel.
  *  - BatchMatMul with transposeA/B: explicit wasm transposes, then the untransposed matmul
  *    (transposeB kept for a few-row A, where the stock path is faster).
+ *  - with the native addon (native.ts) in use: Conv2D and FusedConv2D (bias, linear or ReLU)
+ *    as im2col blocks through its multi-threaded SIMD gemm (the encoder's forward, 2–3× the
+ *    single-threaded XNNPACK conv here), and every matmul above through that gemm as well.
  *  - Slice and Unpack: the stock kernels copy the whole input out of the heap for every slice,
  *    so unstacking a (B, T, F) sequence into T steps copied it T times (a tenth of a paper-size
  *    CfC training step); these read it in place.
@@ -19,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { NativeAddon, nativeKernels } from './native';
 
 type Attrs = Record<string, unknown>;
 type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: BackendWasm; attrs: Attrs };
@@ -38,6 +42,10 @@ export function registerWasmTrainingKernels(): void {
   const ops: WasmOps = { matMul: matMul.kernelFunc as WasmKernel, transpose: transpose.kernelFunc as WasmKernel };
   replace(matMul, (args) => batchMatMul(args, ops));
   replace(original('Conv2DBackpropInput'), (args) => conv2DBackpropInput(args, ops));
+  for (const name of ['Conv2D', 'FusedConv2D']) {
+    const stockKernel = original(name).kernelFunc as unknown as WasmKernel;
+    replace(original(name), (args) => nativeConv2D(args) ?? stockKernel(args));
+  }
   for (const [name, input, kernel] of [['Slice', 'x', slice], ['Unpack', 'value', unpack]] as const) {
     const stockKernel = original(name).kernelFunc as unknown as AnyWasmKernel;
     replace(original(name), (args) => (onHeap(args.inputs[input]) ? kernel(args) : stockKernel(args)));
@@ -94,6 +102,11 @@ const MIN_ROWS_TO_TRANSPOSE_B = 16;
 
 function batchMatMul(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
+  const addon = nativeKernels();
+  if (addon) {
+    const out = nativeBatchMatMul(args, addon);
+    if (out) return out;
+  }
   if (!attrs.transposeA && !attrs.transposeB) return ops.matMul(args);
   // Transposing A always pays: it is the operand the matmul reads as is.
   const a = attrs.transposeA ? transposeLast2(inputs.a, backend, ops) : inputs.a;
@@ -157,6 +170,66 @@ function unpack(args: KernelArgs): tf.TensorInfo[] {
   return outs;
 }
 
+/** The heap view of a tensor; take it only after the kernel's last allocation. */
+const heap = (backend: BackendWasm, t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+
+/** [..., M, K] · [..., K, N] (either transposed) per batch entry; null (stock) for partial broadcasts or non-float32. */
+function nativeBatchMatMul(args: KernelArgs, addon: NativeAddon): tf.TensorInfo | null {
+  const { inputs, backend, attrs } = args;
+  const { a, b } = inputs;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const [ta, tb] = [Boolean(attrs.transposeA), Boolean(attrs.transposeB)];
+  const [ra, rb] = [a.shape.length, b.shape.length];
+  const [m, k] = ta ? [a.shape[ra - 1], a.shape[ra - 2]] : [a.shape[ra - 2], a.shape[ra - 1]];
+  const n = tb ? b.shape[rb - 2] : b.shape[rb - 1];
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const [batch, batchA, batchB] = [outer, a.shape.slice(0, -2), b.shape.slice(0, -2)].map((s) => tf.util.sizeFromShape(s));
+  if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return null;
+  const out = backend.makeOutput([...outer, m, n], 'float32');
+  const [av, bv, ov] = [heap(backend, a), heap(backend, b), heap(backend, out)];
+  for (let i = 0; i < batch; i++) {
+    const at = batchA === 1 ? 0 : i * m * k;
+    const bt = batchB === 1 ? 0 : i * k * n;
+    addon.gemm(ov.subarray(i * m * n, (i + 1) * m * n), av.subarray(at, at + m * k), bv.subarray(bt, bt + k * n), m, n, k, ta, tb, false);
+  }
+  return out;
+}
+
+/** Conv2D / FusedConv2D with bias and linear or ReLU activation, NHWC, no dilation; null (stock) otherwise. */
+function nativeConv2D(args: KernelArgs): tf.TensorInfo | null {
+  const addon = nativeKernels();
+  const { inputs, backend, attrs } = args;
+  const { x, filter, bias } = inputs;
+  const activation = (attrs.activation as string | undefined) ?? 'linear';
+  const dilations = attrs.dilations as number | [number, number] | undefined;
+  const undilated = dilations === undefined || [dilations].flat().every((d) => d === 1);
+  if (!addon || !undilated || (activation !== 'linear' && activation !== 'relu') || (attrs.dataFormat ?? 'NHWC') !== 'NHWC' || x.dtype !== 'float32') return null;
+  const c = convInfo(x.shape, filter.shape, attrs);
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== c.outChannels)) return null;
+  const out = backend.makeOutput([c.batchSize, c.outHeight, c.outWidth, c.outChannels], 'float32');
+  addon.conv2d({
+    x: heap(backend, x),
+    filter: heap(backend, filter),
+    bias: bias ? heap(backend, bias) : null,
+    out: heap(backend, out),
+    batch: c.batchSize,
+    inH: c.inHeight,
+    inW: c.inWidth,
+    inC: c.inChannels,
+    outH: c.outHeight,
+    outW: c.outWidth,
+    outC: c.outChannels,
+    kH: c.filterHeight,
+    kW: c.filterWidth,
+    strideH: c.strideHeight,
+    strideW: c.strideWidth,
+    padTop: c.padInfo.top,
+    padLeft: c.padInfo.left,
+    relu: activation === 'relu' ? 1 : 0,
+  });
+  return out;
+}
+
 /** The geometry of an NHWC conv, from tfjs's own shape/padding rules. */
 function convInfo(inShape: number[], filterShape: number[], attrs: Attrs): tf.backend_util.Conv2DInfo {
   const dataFormat = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat as 'NHWC' | 'NCHW');
@@ -188,7 +261,14 @@ function conv2DBackpropFilter(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
   const k = c.filterHeight * c.filterWidth * c.inChannels;
   const colsT = backend.makeOutput([1, k, n], 'float32');
   im2colTransposed(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(colsT) as Float32Array, c);
-  const dw = ops.matMul({ inputs: { a: colsT, b: view(dy, [1, n, c.outChannels]) }, backend, attrs: { transposeA: false, transposeB: false } });
+  const addon = nativeKernels();
+  let dw: tf.TensorInfo;
+  if (addon) {
+    dw = backend.makeOutput(filterShape, 'float32');
+    addon.gemm(heap(backend, dw), heap(backend, colsT), heap(backend, dy), k, c.outChannels, n, false, false, false);
+  } else {
+    dw = ops.matMul({ inputs: { a: colsT, b: view(dy, [1, n, c.outChannels]) }, backend, attrs: { transposeA: false, transposeB: false } });
+  }
   backend.disposeData(colsT.dataId);
   return view(dw, filterShape);
 }
@@ -201,9 +281,16 @@ function conv2DBackpropInput(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
   const c = convInfo(inputShape, filter.shape, attrs);
   const n = c.batchSize * c.outHeight * c.outWidth;
   const k = c.filterHeight * c.filterWidth * c.inChannels;
-  const filterT = transposeLast2(view(filter, [1, k, c.outChannels]), backend, ops);
-  const cols = ops.matMul({ inputs: { a: view(dy, [1, n, c.outChannels]), b: filterT }, backend, attrs: { transposeA: false, transposeB: false } });
-  backend.disposeData(filterT.dataId);
+  const addon = nativeKernels();
+  let cols: tf.TensorInfo;
+  if (addon) {
+    cols = backend.makeOutput([n, k], 'float32');
+    addon.gemm(heap(backend, cols), heap(backend, dy), heap(backend, filter), n, k, c.outChannels, false, true, false);
+  } else {
+    const filterT = transposeLast2(view(filter, [1, k, c.outChannels]), backend, ops);
+    cols = ops.matMul({ inputs: { a: view(dy, [1, n, c.outChannels]), b: filterT }, backend, attrs: { transposeA: false, transposeB: false } });
+    backend.disposeData(filterT.dataId);
+  }
   const dx = backend.makeOutput(inputShape, 'float32');
   col2im(backend.typedArrayFromHeap(cols) as Float32Array, backend.typedArrayFromHeap(dx) as Float32Array, c);
   backend.disposeData(cols.dataId);
