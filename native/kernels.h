@@ -66,6 +66,16 @@ typedef struct {
   int k_h, k_w, stride_h, stride_w, pad_top, pad_left, relu;
 } conv_args;
 
+/*
+ * The CfC default / no_gate update from the stacked heads (B × [ff1 | ff2 | t_a | t_b], H each):
+ * out = f1·(1 − gate) + gate·f2 (gated) or f1 + gate·f2, keeping f1, f2 and gate (B × H).
+ */
+typedef struct {
+  int batch, units, gated;
+  const float *head, *ts; /* ts: [B] */
+  float *out, *f1, *f2, *gate;
+} cfc_gated;
+
 typedef struct {
   /* Rows [m0, m1) × columns [n0, n1) of C; `pack` is GEMM_PACK_FLOATS floats, 64-byte aligned. */
   void (*gemm)(const gemm_args *g, int m0, int m1, int n0, int n1, float *pack);
@@ -73,6 +83,12 @@ typedef struct {
   void (*ltc_forward)(const ltc_step *s, int b0, int b1);
   /* Batch rows [b0, b1) given dL/dout; adds to the sums of `g` (zeroed by the caller); `scratch` is 4·H floats. */
   void (*ltc_backward)(const ltc_step *s, const float *g_out, int b0, int b1, const ltc_grads *g, float *scratch);
+  /* Backbone activations (codes: 0 lecun_tanh, 1 silu, 2 relu, 3 tanh): out = act(pre); g *= act'(pre). */
+  void (*cfc_activation)(int kind, const float *pre, float *out, size_t n);
+  void (*cfc_activation_backward)(int kind, const float *pre, const float *z, float *g, size_t n);
+  void (*cfc_gated_forward)(const cfc_gated *c);
+  /* dL/dhead (B × 4H) and dL/dts per row, given dL/dout. */
+  void (*cfc_gated_backward)(const cfc_gated *c, const float *g_out, float *g_head, float *g_ts);
 } lnn_kernels;
 
 extern const lnn_kernels kernels_base;

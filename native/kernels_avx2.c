@@ -10,7 +10,8 @@
 #include "simd.h"
 #include "gemm_impl.h"
 #include "ltc_impl.h"
-const lnn_kernels kernels_avx2 = {gemm_part, ltc_forward_rows, ltc_backward_rows};
+#include "cfc_impl.h"
+const lnn_kernels kernels_avx2 = {gemm_part, ltc_forward_rows, ltc_backward_rows, cfc_activation, cfc_activation_backward, cfc_gated_forward, cfc_gated_backward};
 #if defined(__clang__)
 #pragma clang attribute pop
 #endif

@@ -4,4 +4,5 @@
 #include "simd.h"
 #include "gemm_impl.h"
 #include "ltc_impl.h"
-const lnn_kernels kernels_base = {gemm_part, ltc_forward_rows, ltc_backward_rows};
+#include "cfc_impl.h"
+const lnn_kernels kernels_base = {gemm_part, ltc_forward_rows, ltc_backward_rows, cfc_activation, cfc_activation_backward, cfc_gated_forward, cfc_gated_backward};

@@ -5,6 +5,8 @@
  *     row-major;
  *   ltcForward(step), ltcBackward(step, gOut, grads): one LTC observation over a batch;
  *   conv2d(args): an NHWC convolution with bias and ReLU as im2col blocks through the gemm;
+ *   cfcActivation, cfcActivationBackward, cfcGatedForward, cfcGatedBackward: the CfC step's
+ *     elementwise parts (one thread: they are a small share of the step);
  *   setThreads(n), threads(), isa().
  * Work is split over up to `threads` cores (a persistent pool; the calling thread takes part 0).
  * The instruction set is chosen at run time (AVX-512, AVX2+FMA or SSE2 on x86-64; NEON on
@@ -456,6 +458,93 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The Float32Array arguments argv[from..from+count) into arrays[], each at least `need` long. */
+static int float_args(napi_env env, napi_value *argv, int from, int count, size_t need, float **arrays) {
+  for (int k = 0; k < count; k++) {
+    size_t length;
+    if (!float_array(env, argv[from + k], &arrays[k], &length) || length < need) {
+      napi_throw_type_error(env, NULL, "lnn_native: expected Float32Arrays of equal length");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int activation_kind(napi_env env, napi_value v, int *kind) {
+  int32_t k;
+  if (napi_get_value_int32(env, v, &k) != napi_ok || k < 0 || k > 3) {
+    napi_throw_range_error(env, NULL, "lnn_native: activation codes are 0 lecun_tanh, 1 silu, 2 relu, 3 tanh");
+    return 0;
+  }
+  *kind = k;
+  return 1;
+}
+
+/* cfcActivation(kind, pre, out): out = act(pre) over pre's length. */
+static napi_value cfc_activation(napi_env env, napi_callback_info info) {
+  size_t argc = 3, n;
+  napi_value argv[3];
+  float *a[2];
+  int kind;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 3 || !activation_kind(env, argv[0], &kind) || !float_array(env, argv[1], &a[0], &n) || !float_args(env, argv, 1, 2, n, a)) return NULL;
+  kernels->cfc_activation(kind, a[0], a[1], n);
+  return NULL;
+}
+
+/* cfcActivationBackward(kind, pre, z, g): g *= act'(pre) over pre's length. */
+static napi_value cfc_activation_backward(napi_env env, napi_callback_info info) {
+  size_t argc = 4, n;
+  napi_value argv[4];
+  float *a[3];
+  int kind;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 4 || !activation_kind(env, argv[0], &kind) || !float_array(env, argv[1], &a[0], &n) || !float_args(env, argv, 1, 3, n, a)) return NULL;
+  kernels->cfc_activation_backward(kind, a[0], a[1], a[2], n);
+  return NULL;
+}
+
+/* {batch, units, gated, head, ts, out, f1, f2, gate}. */
+static int read_gated(napi_env env, napi_value obj, cfc_gated *c) {
+  double batch, units, gated;
+  if (!field_number(env, obj, "batch", &batch) || !field_number(env, obj, "units", &units) || !field_number(env, obj, "gated", &gated)) return 0;
+  if (!(batch >= 1 && units >= 1 && batch * units < 2e9)) {
+    napi_throw_range_error(env, NULL, "lnn_native: cfc sizes out of range");
+    return 0;
+  }
+  const size_t bh = (size_t)batch * (size_t)units;
+  float *head, *ts;
+  *c = (cfc_gated){(int)batch, (int)units, gated != 0, NULL, NULL, NULL, NULL, NULL, NULL};
+  if (!field_array(env, obj, "head", 4 * bh, &head) || !field_array(env, obj, "ts", (size_t)batch, &ts) || !field_array(env, obj, "out", bh, &c->out) ||
+      !field_array(env, obj, "f1", bh, &c->f1) || !field_array(env, obj, "f2", bh, &c->f2) || !field_array(env, obj, "gate", bh, &c->gate)) return 0;
+  c->head = head, c->ts = ts;
+  return 1;
+}
+
+static napi_value cfc_gated_forward(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  cfc_gated c;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || !read_gated(env, argv[0], &c)) return NULL;
+  kernels->cfc_gated_forward(&c);
+  return NULL;
+}
+
+/* cfcGatedBackward(update, gOut [B×H], gHead [B×4H], gTs [B]), the update as cfcGatedForward filled it. */
+static napi_value cfc_gated_backward(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  cfc_gated c;
+  float *a[1], *g_head[1], *g_ts[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 4 || !read_gated(env, argv[0], &c)) return NULL;
+  const size_t bh = (size_t)c.batch * c.units;
+  if (!float_args(env, argv, 1, 1, bh, a) || !float_args(env, argv, 2, 1, 4 * bh, g_head) || !float_args(env, argv, 3, 1, (size_t)c.batch, g_ts)) return NULL;
+  kernels->cfc_gated_backward(&c, a[0], g_head[0], g_ts[0]);
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -489,6 +578,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"ltcForward", NULL, ltc_forward, NULL, NULL, NULL, napi_default, NULL},
       {"ltcBackward", NULL, ltc_backward, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"cfcActivation", NULL, cfc_activation, NULL, NULL, NULL, napi_default, NULL},
+      {"cfcActivationBackward", NULL, cfc_activation_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"cfcGatedForward", NULL, cfc_gated_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"cfcGatedBackward", NULL, cfc_gated_backward, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, get_isa, NULL, NULL, NULL, napi_default, NULL},

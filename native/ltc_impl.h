@@ -6,19 +6,6 @@
  * to memory and reading them back.
  */
 
-static inline float hsum(vec v) {
-  float s = 0;
-  for (int l = 0; l < VW; l++) s += v[l];
-  return s;
-}
-
-/* r (≤ VW) lanes from p: a full load when r == VW (a constant in the main loops). */
-static inline __attribute__((always_inline)) vec ld(const float *p, int r) { return r == VW ? load(p) : load_part(p, r); }
-static inline __attribute__((always_inline)) void st(float *p, vec v, int r) {
-  if (r == VW) store(p, v);
-  else store_part(p, v, r);
-}
-
 static inline __attribute__((always_inline)) vec activation(const ltc_synapses *s, size_t k, int i, int r, const float *pre) {
   return vsigmoid(ld(s->slope + k, r) * ld(pre + i, r) + ld(s->shift + k, r));
 }

@@ -46,3 +46,26 @@ static inline vec vexp(vec x) {
 }
 
 static inline vec vsigmoid(vec x) { return splat(1.0f) / (splat(1.0f) + vexp(-x)); }
+
+static inline float hsum(vec v) {
+  float s = 0;
+  for (int l = 0; l < VW; l++) s += v[l];
+  return s;
+}
+
+/* r (≤ VW) lanes from p: a full load when r == VW (a constant in the main loops). */
+static inline __attribute__((always_inline)) vec ld(const float *p, int r) { return r == VW ? load(p) : load_part(p, r); }
+static inline __attribute__((always_inline)) void st(float *p, vec v, int r) {
+  if (r == VW) store(p, v);
+  else store_part(p, v, r);
+}
+
+static inline vec vabs(vec x) { return (vec)((ivec)x & 0x7fffffff); }
+
+/* tanh: 1 − 2/(e^2x + 1), and its odd series below |x| = 0.1 where that form loses relative accuracy. */
+static inline vec vtanh(vec x) {
+  vec big = splat(1.0f) - splat(2.0f) / (vexp(splat(2.0f) * vmin(x, splat(9.0f))) + splat(1.0f));
+  vec x2 = x * x;
+  vec small = x * (splat(1.0f) + x2 * (splat(-1.0f / 3) + x2 * (splat(2.0f / 15) + x2 * splat(-17.0f / 315))));
+  return vselect(vabs(x) < splat(0.1f), small, big);
+}

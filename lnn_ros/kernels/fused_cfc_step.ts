@@ -16,7 +16,7 @@ import type { Activation } from '../model/activations';
 import type { CfCMode } from '../model/cells/cfc_cell';
 import { activate, erfc } from './dense';
 import { gradTensor, parameterMemo, perRow, sigmoid, timeGradient, values } from './fused_ops';
-import { gemm } from './native';
+import { gemm, nativeKernels } from './native';
 
 interface LinearParams {
   readonly weight: tf.Tensor;
@@ -43,8 +43,24 @@ const LECUN_SCALE = 1.7159;
 const LECUN_SLOPE = 0.666;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
+/** The native kernels' activation codes (GELU stays in TypeScript). */
+const NATIVE_ACTIVATION: Partial<Record<Activation, number>> = { lecun_tanh: 0, silu: 1, relu: 2, tanh: 3 };
+
+/** out = act(pre): native where it has the activation. */
+function activationForward(name: Activation, pre: Float32Array): Float32Array {
+  const out = new Float32Array(pre.length);
+  const addon = nativeKernels();
+  const code = NATIVE_ACTIVATION[name];
+  if (addon && code !== undefined) addon.cfcActivation(code, pre, out);
+  else activate(name, pre, pre.length, out);
+  return out;
+}
+
 /** g[i] *= act'(pre[i]) in place, given the activation's output z as well. */
 function activationBackward(name: Activation, pre: Float32Array, z: Float32Array, g: Float32Array): void {
+  const addon = nativeKernels();
+  const code = NATIVE_ACTIVATION[name];
+  if (addon && code !== undefined) return addon.cfcActivationBackward(code, pre, z, g);
   const n = g.length;
   switch (name) {
     case 'lecun_tanh':
@@ -163,12 +179,11 @@ export function cfcStepOp(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, p: Cf
       z0.set(xV.subarray(b * I, (b + 1) * I), b * (I + H)); // input first, then state
       z0.set(hV.subarray(b * H, (b + 1) * H), b * (I + H) + I);
     }
-    const z = [z0];
+    const z: Float32Array[] = [z0];
     const pres: Float32Array[] = [];
     for (const d of backbone) {
       const pre = linearForward(z[z.length - 1], d, B);
-      const out = Float32Array.from(pre);
-      activate(p.activationName, out, out.length);
+      const out = activationForward(p.activationName, pre);
       pres.push(pre);
       z.push(out);
     }
@@ -230,10 +245,19 @@ interface Update {
 
 /** default: h' = f1·(1 − g) + g·f2; no_gate: h' = f1 + g·f2; f = tanh(ff), g = σ(t_a·ts + t_b). */
 function gatedUpdate(head: Float32Array, tsRow: Float64Array, gated: boolean, B: number, H: number): Update {
-  const f1 = new Float64Array(B * H);
-  const f2 = new Float64Array(B * H);
-  const gate = new Float64Array(B * H);
-  const out = new Float32Array(B * H);
+  const update = { batch: B, units: H, gated: gated ? 1 : 0, head, ts: Float32Array.from(tsRow), out: new Float32Array(B * H), f1: new Float32Array(B * H), f2: new Float32Array(B * H), gate: new Float32Array(B * H) };
+  const { out, f1, f2, gate } = update;
+  const addon = nativeKernels();
+  if (addon) {
+    addon.cfcGatedForward(update);
+    const backward = (gOut: Float32Array, gHead: Float32Array, gTs: Float64Array) => {
+      const gTs32 = new Float32Array(B);
+      addon.cfcGatedBackward(update, gOut, gHead, gTs32);
+      gTs.set(gTs32);
+      return null;
+    };
+    return { out, backward };
+  }
   for (let b = 0; b < B; b++) {
     const row = b * 4 * H;
     for (let j = 0; j < H; j++) {

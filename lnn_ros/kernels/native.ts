@@ -76,9 +76,27 @@ export interface NativeConv2D {
   relu: number;
 }
 
+/** The CfC default / no_gate update: heads (B × [ff1 | ff2 | t_a | t_b]) → out, keeping f1, f2, gate. */
+export interface NativeCfcUpdate {
+  batch: number;
+  units: number;
+  gated: number;
+  head: Float32Array;
+  ts: Float32Array;
+  out: Float32Array;
+  f1: Float32Array;
+  f2: Float32Array;
+  gate: Float32Array;
+}
+
 export interface NativeAddon {
   gemm: GemmFn;
   conv2d(args: NativeConv2D): void;
+  /** Codes 0 lecun_tanh, 1 silu, 2 relu, 3 tanh: out = act(pre); g *= act'(pre). */
+  cfcActivation(code: number, pre: Float32Array, out: Float32Array): void;
+  cfcActivationBackward(code: number, pre: Float32Array, z: Float32Array, g: Float32Array): void;
+  cfcGatedForward(update: NativeCfcUpdate): void;
+  cfcGatedBackward(update: NativeCfcUpdate, gOut: Float32Array, gHead: Float32Array, gTs: Float32Array): void;
   ltcForward(step: NativeLtcStep): void;
   ltcBackward(step: NativeLtcStep, gOut: Float32Array, grads: NativeLtcGrads): void;
   setThreads(n: number): void;
