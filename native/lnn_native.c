@@ -4,7 +4,8 @@
  *   gemm(c, a, b, m, n, k, transA, transB, accumulate): C (m×n) = or += op(A)·op(B), float32,
  *     row-major;
  *   ltcForward(step), ltcBackward(step, gOut, grads): one LTC observation over a batch;
- *   conv2d(args): an NHWC convolution with bias and ReLU as im2col blocks through the gemm;
+ *   conv2d(args), conv2dBackpropFilter(args), conv2dBackpropInput(args): an NHWC convolution
+ *     (bias, ReLU) and its gradients, as im2col blocks through the gemm;
  *   cfcActivation, cfcActivationBackward, cfcGatedForward, cfcGatedBackward: the CfC step's
  *     elementwise parts (one thread: they are a small share of the step);
  *   setThreads(n), threads(), isa().
@@ -229,7 +230,10 @@ static int ltc_backward_run(const ltc_step *s, const float *g_out, const ltc_gra
 
 typedef struct {
   const conv_args *c;
+  const float *dy; /* backward: dL/dout, NHWC */
+  float *grad;     /* backward: dL/dw (K × out_c) or dL/dx (NHWC input), summed over parts */
   float *scratch[MAX_THREADS];
+  float *partial[MAX_THREADS]; /* part i > 0's share of grad */
   int parts;
 } conv_job;
 
@@ -250,41 +254,91 @@ static void im2col(const conv_args *c, int p0, int rows, float *cols) {
   }
 }
 
-static void conv_part(void *ctx, int i) {
-  conv_job *j = ctx;
+/* The way back: dx at each window of output pixels p0.. += cols[r] (the padding dropped). */
+static void col2im(const conv_args *c, int p0, int rows, const float *cols, float *dx) {
+  const int K = c->k_h * c->k_w * c->in_c, per_image = c->out_h * c->out_w;
+  for (int r = 0; r < rows; r++) {
+    const int p = p0 + r, b = p / per_image, oy = (p % per_image) / c->out_w, ox = p % c->out_w;
+    const float *src = cols + (size_t)r * K;
+    for (int kh = 0; kh < c->k_h; kh++) {
+      const int iy = oy * c->stride_h - c->pad_top + kh;
+      for (int kw = 0; kw < c->k_w; kw++, src += c->in_c) {
+        const int ix = ox * c->stride_w - c->pad_left + kw;
+        if (iy < 0 || iy >= c->in_h || ix < 0 || ix >= c->in_w) continue;
+        float *dst = dx + (((size_t)b * c->in_h + iy) * c->in_w + ix) * c->in_c;
+        for (int ci = 0; ci < c->in_c; ci++) dst[ci] += src[ci];
+      }
+    }
+  }
+}
+
+enum { CONV_FORWARD, CONV_FILTER, CONV_INPUT };
+
+/* Part i's blocks of output pixels, for one of the three products. */
+static void conv_blocks(conv_job *j, int i, int which) {
   const conv_args *c = j->c;
   const int pixels = c->batch * c->out_h * c->out_w, K = c->k_h * c->k_w * c->in_c, N = c->out_c;
   int lo, hi;
   part_range(pixels, j->parts, i, CONV_BLOCK, &lo, &hi);
   float *cols = j->scratch[i];
+  float *grad = i == 0 ? j->grad : j->partial[i];
   for (int p0 = lo; p0 < hi; p0 += CONV_BLOCK) {
     const int rows = hi - p0 < CONV_BLOCK ? hi - p0 : CONV_BLOCK;
-    im2col(c, p0, rows, cols);
-    float *out = c->out + (size_t)p0 * N;
-    gemm_args g = {cols, c->w, out, rows, N, K, K, N, N, 0, 0, 0};
-    kernels->gemm(&g, 0, rows, 0, N, packs[i]);
-    for (int r = 0; r < rows; r++) {
-      float *o = out + (size_t)r * N;
-      if (c->bias) for (int n = 0; n < N; n++) o[n] += c->bias[n];
-      if (c->relu) for (int n = 0; n < N; n++) o[n] = o[n] > 0 ? o[n] : 0;
+    if (which == CONV_FORWARD) {
+      im2col(c, p0, rows, cols);
+      float *out = c->out + (size_t)p0 * N;
+      gemm_args g = {cols, c->w, out, rows, N, K, K, N, N, 0, 0, 0};
+      kernels->gemm(&g, 0, rows, 0, N, packs[i]);
+      for (int r = 0; r < rows; r++) {
+        float *o = out + (size_t)r * N;
+        if (c->bias) for (int n = 0; n < N; n++) o[n] += c->bias[n];
+        if (c->relu) for (int n = 0; n < N; n++) o[n] = o[n] > 0 ? o[n] : 0;
+      }
+    } else if (which == CONV_FILTER) {
+      /* dW (K × N) += colsᵀ · dy over the block. */
+      im2col(c, p0, rows, cols);
+      gemm_args g = {cols, j->dy + (size_t)p0 * N, grad, K, N, rows, K, N, N, 1, 0, 1};
+      kernels->gemm(&g, 0, K, 0, N, packs[i]);
+    } else {
+      /* cols = dy · Wᵀ (rows × K), scattered back onto dx. */
+      gemm_args g = {j->dy + (size_t)p0 * N, c->w, cols, rows, K, N, N, N, K, 0, 1, 0};
+      kernels->gemm(&g, 0, rows, 0, K, packs[i]);
+      col2im(c, p0, rows, cols, grad);
     }
   }
 }
 
-static int conv_run(const conv_args *c) {
+static void conv_forward_part(void *ctx, int i) { conv_blocks(ctx, i, CONV_FORWARD); }
+static void conv_filter_part(void *ctx, int i) { conv_blocks(ctx, i, CONV_FILTER); }
+static void conv_input_part(void *ctx, int i) { conv_blocks(ctx, i, CONV_INPUT); }
+
+/* Runs one of the products over parts; a gradient of `grad_size` floats is zeroed, then summed over parts. */
+static int conv_run(const conv_args *c, int which, const float *dy, float *grad, size_t grad_size) {
+  static const part_fn fns[] = {conv_forward_part, conv_filter_part, conv_input_part};
   const int pixels = c->batch * c->out_h * c->out_w;
-  const double macs = (double)pixels * c->out_c * c->k_h * c->k_w * c->in_c;
-  conv_job j = {.c = c, .parts = available_parts()};
+  const size_t K = (size_t)c->k_h * c->k_w * c->in_c;
+  const double macs = (double)pixels * c->out_c * K;
+  conv_job j = {.c = c, .dy = dy, .grad = grad, .parts = available_parts()};
   if (j.parts > (pixels + CONV_BLOCK - 1) / CONV_BLOCK) j.parts = (pixels + CONV_BLOCK - 1) / CONV_BLOCK;
   if (macs < (double)MIN_MACS_PER_PART * j.parts) j.parts = (int)(macs / MIN_MACS_PER_PART);
   if (j.parts < 1) j.parts = 1;
   int ok = 1;
   for (int i = 0; i < j.parts; i++) {
     if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) ok = 0;
-    ok &= (j.scratch[i] = aligned_floats((size_t)CONV_BLOCK * c->k_h * c->k_w * c->in_c)) != NULL;
+    ok &= (j.scratch[i] = aligned_floats((size_t)CONV_BLOCK * K)) != NULL;
+    if (i > 0 && grad) ok &= (j.partial[i] = calloc(grad_size, sizeof(float))) != NULL;
   }
-  if (ok) parallel(j.parts, conv_part, &j);
-  for (int i = 0; i < j.parts; i++) free(j.scratch[i]);
+  if (ok) {
+    if (grad) memset(grad, 0, grad_size * sizeof(float));
+    parallel(j.parts, fns[which], &j);
+    for (int i = 1; i < j.parts && grad; i++) {
+      for (size_t n = 0; n < grad_size; n++) grad[n] += j.partial[i][n];
+    }
+  }
+  for (int i = 0; i < j.parts; i++) {
+    free(j.scratch[i]);
+    free(j.partial[i]);
+  }
   return ok ? 0 : ENOMEM;
 }
 
@@ -421,42 +475,66 @@ static napi_value ltc_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* conv2d({x, filter, bias (or null), out, batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft, relu}). */
-static napi_value conv2d(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 1) {
-    napi_throw_type_error(env, NULL, "conv2d(args)");
-    return NULL;
-  }
+/*
+ * The geometry {batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop,
+ * padLeft, relu} and the arrays named in `arrays` (x, filter, bias (or null), out, dy, dw, dx),
+ * each checked against its size.
+ */
+static int read_conv(napi_env env, napi_value obj, conv_args *c, float **dy, float **grad, int which) {
   static const char *names[] = {"batch", "inH", "inW", "inC", "outH", "outW", "outC", "kH", "kW", "strideH", "strideW", "padTop", "padLeft", "relu"};
   double v[14];
   for (int k = 0; k < 14; k++) {
-    if (!field_number(env, argv[0], names[k], &v[k])) return NULL;
+    if (!field_number(env, obj, names[k], &v[k])) return 0;
     if (!(v[k] >= 0 && v[k] < 1e8)) {
       napi_throw_range_error(env, NULL, "conv2d: a size is out of range");
-      return NULL;
+      return 0;
     }
   }
-  conv_args c = {NULL, NULL, NULL, NULL, (int)v[0], (int)v[1], (int)v[2], (int)v[3], (int)v[4], (int)v[5], (int)v[6], (int)v[7], (int)v[8], (int)v[9], (int)v[10], (int)v[11], (int)v[12], v[13] != 0};
-  const size_t in = (size_t)c.batch * c.in_h * c.in_w * c.in_c, out = (size_t)c.batch * c.out_h * c.out_w * c.out_c;
-  float *x, *w, *o;
-  if (!field_array(env, argv[0], "x", in, &x) || !field_array(env, argv[0], "filter", (size_t)c.k_h * c.k_w * c.in_c * c.out_c, &w) || !field_array(env, argv[0], "out", out, &o)) return NULL;
-  if (c.stride_h < 1 || c.stride_w < 1 || c.k_h < 1 || c.k_w < 1) {
+  *c = (conv_args){NULL, NULL, NULL, NULL, (int)v[0], (int)v[1], (int)v[2], (int)v[3], (int)v[4], (int)v[5], (int)v[6], (int)v[7], (int)v[8], (int)v[9], (int)v[10], (int)v[11], (int)v[12], v[13] != 0};
+  if (c->stride_h < 1 || c->stride_w < 1 || c->k_h < 1 || c->k_w < 1) {
     napi_throw_range_error(env, NULL, "conv2d: kernel and strides must be >= 1");
+    return 0;
+  }
+  const size_t in = (size_t)c->batch * c->in_h * c->in_w * c->in_c, out = (size_t)c->batch * c->out_h * c->out_w * c->out_c;
+  const size_t w = (size_t)c->k_h * c->k_w * c->in_c * c->out_c;
+  float *x = NULL, *f = NULL;
+  if (which != CONV_INPUT && !field_array(env, obj, "x", in, &x)) return 0;
+  if (which != CONV_FILTER && !field_array(env, obj, "filter", w, &f)) return 0;
+  c->x = x, c->w = f;
+  if (which == CONV_FORWARD) {
+    napi_value bias;
+    napi_valuetype type;
+    float *b = NULL;
+    if (!field_array(env, obj, "out", out, &c->out) || napi_get_named_property(env, obj, "bias", &bias) != napi_ok || napi_typeof(env, bias, &type) != napi_ok) return 0;
+    if (type != napi_null && type != napi_undefined && !field_array(env, obj, "bias", (size_t)c->out_c, &b)) return 0;
+    c->bias = b;
+    return 1;
+  }
+  return field_array(env, obj, "dy", out, dy) && field_array(env, obj, which == CONV_FILTER ? "dw" : "dx", which == CONV_FILTER ? w : in, grad);
+}
+
+static napi_value conv_call(napi_env env, napi_callback_info info, int which) {
+  size_t argc = 1;
+  napi_value argv[1];
+  conv_args c;
+  float *dy = NULL, *grad = NULL;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || !read_conv(env, argv[0], &c, &dy, &grad, which)) return NULL;
+  const size_t grad_size = which == CONV_FILTER ? (size_t)c.k_h * c.k_w * c.in_c * c.out_c : which == CONV_INPUT ? (size_t)c.batch * c.in_h * c.in_w * c.in_c : 0;
+  if (c.batch * c.out_h * c.out_w * c.out_c == 0) {
+    if (grad) memset(grad, 0, grad_size * sizeof(float));
     return NULL;
   }
-  napi_value bias;
-  napi_valuetype type;
-  CHECK(napi_get_named_property(env, argv[0], "bias", &bias));
-  CHECK(napi_typeof(env, bias, &type));
-  float *b = NULL;
-  if (type != napi_null && type != napi_undefined && !field_array(env, argv[0], "bias", (size_t)c.out_c, &b)) return NULL;
-  c.x = x, c.w = w, c.bias = b, c.out = o;
-  if (out > 0 && conv_run(&c) != 0) napi_throw_error(env, NULL, "conv2d: out of memory");
+  if (conv_run(&c, which, dy, grad, grad_size) != 0) napi_throw_error(env, NULL, "conv2d: out of memory");
   return NULL;
 }
+
+/* conv2d({geometry, x, filter, bias (or null), out}). */
+static napi_value conv2d(napi_env env, napi_callback_info info) { return conv_call(env, info, CONV_FORWARD); }
+/* conv2dBackpropFilter({geometry, x, dy, dw}): dw = dL/dfilter. */
+static napi_value conv2d_filter(napi_env env, napi_callback_info info) { return conv_call(env, info, CONV_FILTER); }
+/* conv2dBackpropInput({geometry, filter, dy, dx}): dx = dL/dx. */
+static napi_value conv2d_input(napi_env env, napi_callback_info info) { return conv_call(env, info, CONV_INPUT); }
 
 /* The Float32Array arguments argv[from..from+count) into arrays[], each at least `need` long. */
 static int float_args(napi_env env, napi_value *argv, int from, int count, size_t need, float **arrays) {
@@ -578,6 +656,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"ltcForward", NULL, ltc_forward, NULL, NULL, NULL, napi_default, NULL},
       {"ltcBackward", NULL, ltc_backward, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dBackpropFilter", NULL, conv2d_filter, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dBackpropInput", NULL, conv2d_input, NULL, NULL, NULL, napi_default, NULL},
       {"cfcActivation", NULL, cfc_activation, NULL, NULL, NULL, napi_default, NULL},
       {"cfcActivationBackward", NULL, cfc_activation_backward, NULL, NULL, NULL, napi_default, NULL},
       {"cfcGatedForward", NULL, cfc_gated_forward, NULL, NULL, NULL, napi_default, NULL},

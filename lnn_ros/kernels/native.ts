@@ -54,12 +54,8 @@ export interface NativeLtcGrads {
   senSums: Float32Array;
 }
 
-/** An NHWC convolution (HWIO filter, bias or null, zero padding top/left, optional ReLU) into `out`. */
-export interface NativeConv2D {
-  x: Float32Array;
-  filter: Float32Array;
-  bias: Float32Array | null;
-  out: Float32Array;
+/** An NHWC convolution's geometry (HWIO filter, zero padding top/left, optional ReLU after the bias). */
+export interface NativeConvGeometry {
   batch: number;
   inH: number;
   inW: number;
@@ -91,7 +87,10 @@ export interface NativeCfcUpdate {
 
 export interface NativeAddon {
   gemm: GemmFn;
-  conv2d(args: NativeConv2D): void;
+  /** out = act(conv(x, filter) + bias); dw = dL/dfilter and dx = dL/dx given dy = dL/dout. */
+  conv2d(args: NativeConvGeometry & { x: Float32Array; filter: Float32Array; bias: Float32Array | null; out: Float32Array }): void;
+  conv2dBackpropFilter(args: NativeConvGeometry & { x: Float32Array; dy: Float32Array; dw: Float32Array }): void;
+  conv2dBackpropInput(args: NativeConvGeometry & { filter: Float32Array; dy: Float32Array; dx: Float32Array }): void;
   /** Codes 0 lecun_tanh, 1 silu, 2 relu, 3 tanh: out = act(pre); g *= act'(pre). */
   cfcActivation(code: number, pre: Float32Array, out: Float32Array): void;
   cfcActivationBackward(code: number, pre: Float32Array, z: Float32Array, g: Float32Array): void;

@@ -10,8 +10,8 @@
  *  - BatchMatMul with transposeA/B: explicit wasm transposes, then the untransposed matmul
  *    (transposeB kept for a few-row A, where the stock path is faster).
  *  - with the native addon (native.ts) in use: Conv2D and FusedConv2D (bias, linear or ReLU)
- *    as im2col blocks through its multi-threaded SIMD gemm (the encoder's forward, 2–3× the
- *    single-threaded XNNPACK conv here), and every matmul above through that gemm as well.
+ *    and both conv gradients as im2col blocks through its multi-threaded SIMD gemm, and every
+ *    matmul above through that gemm as well.
  *  - Slice and Unpack: the stock kernels copy the whole input out of the heap for every slice,
  *    so unstacking a (B, T, F) sequence into T steps copied it T times (a tenth of a paper-size
  *    CfC training step); these read it in place.
@@ -22,7 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { NativeAddon, nativeKernels } from './native';
+import { NativeAddon, NativeConvGeometry, nativeKernels } from './native';
 
 type Attrs = Record<string, unknown>;
 type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: BackendWasm; attrs: Attrs };
@@ -207,11 +207,12 @@ function nativeConv2D(args: KernelArgs): tf.TensorInfo | null {
   const c = convInfo(x.shape, filter.shape, attrs);
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== c.outChannels)) return null;
   const out = backend.makeOutput([c.batchSize, c.outHeight, c.outWidth, c.outChannels], 'float32');
-  addon.conv2d({
-    x: heap(backend, x),
-    filter: heap(backend, filter),
-    bias: bias ? heap(backend, bias) : null,
-    out: heap(backend, out),
+  addon.conv2d({ ...geometry(c, activation === 'relu'), x: heap(backend, x), filter: heap(backend, filter), bias: bias ? heap(backend, bias) : null, out: heap(backend, out) });
+  return out;
+}
+
+function geometry(c: tf.backend_util.Conv2DInfo, relu = false): NativeConvGeometry {
+  return {
     batch: c.batchSize,
     inH: c.inHeight,
     inW: c.inWidth,
@@ -225,9 +226,8 @@ function nativeConv2D(args: KernelArgs): tf.TensorInfo | null {
     strideW: c.strideWidth,
     padTop: c.padInfo.top,
     padLeft: c.padInfo.left,
-    relu: activation === 'relu' ? 1 : 0,
-  });
-  return out;
+    relu: relu ? 1 : 0,
+  };
 }
 
 /** The geometry of an NHWC conv, from tfjs's own shape/padding rules. */
@@ -259,16 +259,15 @@ function conv2DBackpropFilter(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
   const c = convInfo(x.shape, filterShape, attrs);
   const n = c.batchSize * c.outHeight * c.outWidth;
   const k = c.filterHeight * c.filterWidth * c.inChannels;
+  const addon = nativeKernels();
+  if (addon) {
+    const dw = backend.makeOutput(filterShape, 'float32');
+    addon.conv2dBackpropFilter({ ...geometry(c), x: heap(backend, x), dy: heap(backend, dy), dw: heap(backend, dw) });
+    return dw;
+  }
   const colsT = backend.makeOutput([1, k, n], 'float32');
   im2colTransposed(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(colsT) as Float32Array, c);
-  const addon = nativeKernels();
-  let dw: tf.TensorInfo;
-  if (addon) {
-    dw = backend.makeOutput(filterShape, 'float32');
-    addon.gemm(heap(backend, dw), heap(backend, colsT), heap(backend, dy), k, c.outChannels, n, false, false, false);
-  } else {
-    dw = ops.matMul({ inputs: { a: colsT, b: view(dy, [1, n, c.outChannels]) }, backend, attrs: { transposeA: false, transposeB: false } });
-  }
+  const dw = ops.matMul({ inputs: { a: colsT, b: view(dy, [1, n, c.outChannels]) }, backend, attrs: { transposeA: false, transposeB: false } });
   backend.disposeData(colsT.dataId);
   return view(dw, filterShape);
 }
@@ -282,15 +281,14 @@ function conv2DBackpropInput(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
   const n = c.batchSize * c.outHeight * c.outWidth;
   const k = c.filterHeight * c.filterWidth * c.inChannels;
   const addon = nativeKernels();
-  let cols: tf.TensorInfo;
   if (addon) {
-    cols = backend.makeOutput([n, k], 'float32');
-    addon.gemm(heap(backend, cols), heap(backend, dy), heap(backend, filter), n, k, c.outChannels, false, true, false);
-  } else {
-    const filterT = transposeLast2(view(filter, [1, k, c.outChannels]), backend, ops);
-    cols = ops.matMul({ inputs: { a: view(dy, [1, n, c.outChannels]), b: filterT }, backend, attrs: { transposeA: false, transposeB: false } });
-    backend.disposeData(filterT.dataId);
+    const dx = backend.makeOutput(inputShape, 'float32');
+    addon.conv2dBackpropInput({ ...geometry(c), filter: heap(backend, filter), dy: heap(backend, dy), dx: heap(backend, dx) });
+    return dx;
   }
+  const filterT = transposeLast2(view(filter, [1, k, c.outChannels]), backend, ops);
+  const cols = ops.matMul({ inputs: { a: view(dy, [1, n, c.outChannels]), b: filterT }, backend, attrs: { transposeA: false, transposeB: false } });
+  backend.disposeData(filterT.dataId);
   const dx = backend.makeOutput(inputShape, 'float32');
   col2im(backend.typedArrayFromHeap(cols) as Float32Array, backend.typedArrayFromHeap(dx) as Float32Array, c);
   backend.disposeData(cols.dataId);
