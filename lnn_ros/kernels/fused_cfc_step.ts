@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from '../model/activations';
 import type { CfCMode } from '../model/cells/cfc_cell';
 import { activate, erfc } from './dense';
-import { gradTensor, parameterMemo, perRow, sigmoid, timeGradient, values } from './fused_ops';
+import { giveBack, gradTensor, parameterMemo, perRow, sigmoid, takeBuffer, tapeRecording, timeGradient, values } from './fused_ops';
 import { gemm, nativeKernels } from './native';
 
 interface LinearParams {
@@ -46,9 +46,9 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 /** The native kernels' activation codes (GELU stays in TypeScript). */
 const NATIVE_ACTIVATION: Partial<Record<Activation, number>> = { lecun_tanh: 0, silu: 1, relu: 2, tanh: 3 };
 
-/** out = act(pre): native where it has the activation. */
+/** out = act(pre) into a pooled buffer: native where it has the activation. */
 function activationForward(name: Activation, pre: Float32Array): Float32Array {
-  const out = new Float32Array(pre.length);
+  const out = takeBuffer(pre.length);
   const addon = nativeKernels();
   const code = NATIVE_ACTIVATION[name];
   if (addon && code !== undefined) addon.cfcActivation(code, pre, out);
@@ -88,9 +88,9 @@ function activationBackward(name: Activation, pre: Float32Array, z: Float32Array
   }
 }
 
-/** out (batch × rows) = x (batch × cols)·Wᵀ + b. */
+/** out (batch × rows, pooled) = x (batch × cols)·Wᵀ + b. */
 function linearForward(x: Float32Array, d: DenseWeights, batch: number): Float32Array {
-  const out = new Float32Array(batch * d.rows);
+  const out = takeBuffer(batch * d.rows);
   for (let r = 0; r < batch; r++) out.set(d.b, r * d.rows);
   gemm(out, x, d.w, batch, d.rows, d.cols, false, true, true);
   return out;
@@ -104,12 +104,14 @@ interface DenseWeights {
   readonly cols: number;
 }
 
-/** Gradients of y = x·Wᵀ + b (x: batch × cols) given g = dL/dy: gW = gᵀ·x, gx = g·W. */
-function linearBackward(g: Float32Array, x: Float32Array, d: DenseWeights, batch: number) {
+/**
+ * Gradients of y = x·Wᵀ + b (x: batch × cols) given g = dL/dy: gW = gᵀ·x (into `gW`), gx = g·W
+ * (pooled).
+ */
+function linearBackward(g: Float32Array, x: Float32Array, d: DenseWeights, batch: number, gW: Float32Array) {
   const { rows, cols } = d;
-  const gW = new Float32Array(d.w.length);
   gemm(gW, g, x, rows, cols, batch, true, false, false);
-  const gx = new Float32Array(batch * cols);
+  const gx = takeBuffer(batch * cols);
   gemm(gx, g, d.w, batch, cols, rows, false, false, false);
   const gB = new Float32Array(rows);
   for (let b = 0; b < batch; b++) {
@@ -174,7 +176,7 @@ export function cfcStepOp(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, p: Cf
     // z[0] = [x | h]; pre[l] = the backbone layer's affine output, z[l + 1] = act(pre[l]).
     const xV = values(x);
     const hV = values(h);
-    const z0 = new Float32Array(B * (I + H));
+    const z0 = takeBuffer(B * (I + H));
     for (let b = 0; b < B; b++) {
       z0.set(xV.subarray(b * I, (b + 1) * I), b * (I + H)); // input first, then state
       z0.set(hV.subarray(b * H, (b + 1) * H), b * (I + H) + I);
@@ -192,13 +194,17 @@ export function cfcStepOp(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, p: Cf
     const update = pure
       ? pureUpdate(head, tsRow, values(tensors[wTauInput]), values(tensors[aInput]), B, H)
       : gatedUpdate(head, tsRow, p.mode === 'default', B, H);
+    // What the backward reads, back to the pool after it (or now, when no tape records).
+    const kept = [...z, ...pres, head, ...update.kept];
+    if (!tapeRecording()) giveBack(...kept);
 
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
-      const gHead = new Float32Array(B * heads.rows);
+      const gHead = takeBuffer(B * heads.rows);
       const gTs = new Float64Array(B);
       const extra = update.backward(values(dy), gHead, gTs);
       const grads: tf.Tensor[] = new Array(inputs.length);
-      const headGrads = linearBackward(gHead, top, heads, B);
+      // The stacked heads' weight gradient is only sliced from, so it may be pooled.
+      const headGrads = linearBackward(gHead, top, heads, B, takeBuffer(heads.w.length));
       // Scatter the stacked heads' gradients back to each Linear (ff1 / ff2 through the mask).
       headLinears.forEach(({ weight, bias }, i) => {
         const size = H * heads.cols;
@@ -207,13 +213,15 @@ export function cfcStepOp(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, p: Cf
         grads[weight] = gradTensor(gw, [H, heads.cols]);
         if (bias >= 0) grads[bias] = gradTensor(headGrads.gB.slice(i * H, (i + 1) * H), [H]);
       });
+      giveBack(gHead, headGrads.gW);
       let gz = headGrads.gx;
       for (let l = layers - 1; l >= 0; l--) {
         const d = backbone[l];
         activationBackward(p.activationName, pres[l], z[l + 1], gz);
-        const g = linearBackward(gz, z[l], d, B);
+        const g = linearBackward(gz, z[l], d, B, new Float32Array(d.w.length));
         grads[linears[l].weight] = gradTensor(g.gW, [d.rows, d.cols]);
         if (linears[l].bias >= 0) grads[linears[l].bias] = gradTensor(g.gB, [d.rows]);
+        giveBack(gz);
         gz = g.gx;
       }
       const gX = new Float32Array(B * I);
@@ -222,6 +230,7 @@ export function cfcStepOp(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, p: Cf
         gX.set(gz.subarray(b * (I + H), b * (I + H) + I), b * I);
         gH.set(gz.subarray(b * (I + H) + I, (b + 1) * (I + H)), b * H);
       }
+      giveBack(gz, ...kept);
       grads[0] = gradTensor(gX, [B, I]);
       grads[1] = gradTensor(gH, [B, H]);
       grads[2] = timeGradient(ts, gTs);
@@ -240,13 +249,17 @@ export function cfcStepOp(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, p: Cf
 /** The mode's update from the head outputs; backward fills dL/dhead and dL/dts (and pure's own parameters). */
 interface Update {
   readonly out: Float32Array;
+  /** Pooled buffers the backward reads. */
+  readonly kept: Float32Array[];
   backward(gOut: Float32Array, gHead: Float32Array, gTs: Float64Array): { wTau: Float64Array; A: Float64Array } | null;
 }
 
 /** default: h' = f1·(1 − g) + g·f2; no_gate: h' = f1 + g·f2; f = tanh(ff), g = σ(t_a·ts + t_b). */
 function gatedUpdate(head: Float32Array, tsRow: Float64Array, gated: boolean, B: number, H: number): Update {
-  const update = { batch: B, units: H, gated: gated ? 1 : 0, head, ts: Float32Array.from(tsRow), out: new Float32Array(B * H), f1: new Float32Array(B * H), f2: new Float32Array(B * H), gate: new Float32Array(B * H) };
+  // out becomes the op's tensor, so it is never pooled.
+  const update = { batch: B, units: H, gated: gated ? 1 : 0, head, ts: Float32Array.from(tsRow), out: new Float32Array(B * H), f1: takeBuffer(B * H), f2: takeBuffer(B * H), gate: takeBuffer(B * H) };
   const { out, f1, f2, gate } = update;
+  const kept = [f1, f2, gate];
   const addon = nativeKernels();
   if (addon) {
     addon.cfcGatedForward(update);
@@ -256,7 +269,7 @@ function gatedUpdate(head: Float32Array, tsRow: Float64Array, gated: boolean, B:
       gTs.set(gTs32);
       return null;
     };
-    return { out, backward };
+    return { out, kept, backward };
   }
   for (let b = 0; b < B; b++) {
     const row = b * 4 * H;
@@ -293,7 +306,7 @@ function gatedUpdate(head: Float32Array, tsRow: Float64Array, gated: boolean, B:
     }
     return null;
   };
-  return { out, backward };
+  return { out, kept, backward };
 }
 
 /** tfjs's d|x|/dx: 1 for x > 0, −1 otherwise (at 0 too), as in the reference graph. */
@@ -329,5 +342,5 @@ function pureUpdate(head: Float32Array, tsRow: Float64Array, wTau: Float32Array,
     }
     return { wTau: gWTau, A: gA };
   };
-  return { out, backward };
+  return { out, kept: [], backward };
 }

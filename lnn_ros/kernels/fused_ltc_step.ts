@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { softplus } from './dense';
-import { gradTensor, parameterMemo, perRow, sigmoid, sigmoidAt, SIGMOID_SCALE, SIGMOID_SHIFT, tapeRecording, timeGradient, transpose, values } from './fused_ops';
+import { giveBack, gradTensor, parameterMemo, perRow, sigmoid, sigmoidAt, SIGMOID_SCALE, SIGMOID_SHIFT, takeBuffer, tapeRecording, timeGradient, transpose, values } from './fused_ops';
 import { NativeAddon, nativeKernels, NativeSynapses } from './native';
 
 /** What the op needs from an LTCCell (which satisfies it as it is). */
@@ -269,22 +269,6 @@ function nativeRun(addon: NativeAddon, p: Parameters, u: Float32Array, v0: Float
 }
 
 const parameters = parameterMemo<Parameters>();
-
-/**
- * Buffers for the unfolds' activations (B·unfolds·H² floats per step while training), handed
- * back by each backward to the next forward instead of left to the garbage collector.
- */
-const activationBuffers: Float32Array[] = [];
-const MAX_POOLED = 64;
-
-function takeBuffer(size: number): Float32Array {
-  const k = activationBuffers.findIndex((b) => b.length === size);
-  return k < 0 ? new Float32Array(size) : activationBuffers.splice(k, 1)[0];
-}
-
-function giveBack(buffer: Float32Array): void {
-  if (activationBuffers.length < MAX_POOLED) activationBuffers.push(buffer);
-}
 
 /** The TypeScript engine: float64 arithmetic, activations kept for the backward while a tape records. */
 function portableRun(p: Parameters, u: Float32Array, v0: Float32Array, tsRow: Float64Array, z: StepSizes): LtcRun {
