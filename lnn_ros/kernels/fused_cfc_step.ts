@@ -104,6 +104,13 @@ interface DenseWeights {
   readonly cols: number;
 }
 
+let onesCache = new Float32Array(0);
+/** A row of `n` ones (column sums as a product). */
+function ones(n: number): Float32Array {
+  if (onesCache.length < n) onesCache = new Float32Array(n).fill(1);
+  return onesCache.subarray(0, n);
+}
+
 /**
  * Gradients of y = x·Wᵀ + b (x: batch × cols) given g = dL/dy: gW = gᵀ·x (into `gW`), gx = g·W
  * (pooled).
@@ -114,9 +121,7 @@ function linearBackward(g: Float32Array, x: Float32Array, d: DenseWeights, batch
   const gx = takeBuffer(batch * cols);
   gemm(gx, g, d.w, batch, cols, rows, false, false, false);
   const gB = new Float32Array(rows);
-  for (let b = 0; b < batch; b++) {
-    for (let r = 0; r < rows; r++) gB[r] += g[b * rows + r];
-  }
+  gemm(gB, ones(batch), g, 1, rows, batch, false, false, false); // column sums of g
   return { gW, gB, gx };
 }
 
