@@ -9,7 +9,7 @@
 import { performance } from 'perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lnn_ros/kernels/backend';
-import { kernelEngine, useNativeKernels } from '../lnn_ros/kernels/native';
+import { kernelEngine, nativeKernels, useNativeKernels } from '../lnn_ros/kernels/native';
 import { registerWasmTrainingKernels, replacedWasmKernels } from '../lnn_ros/kernels/wasm_training_kernels';
 import { CfCCell } from '../lnn_ros/model/cells/cfc_cell';
 import { ConvEncoder, ConvEncoderOptions } from '../lnn_ros/model/encoder';
@@ -126,7 +126,8 @@ export async function run(): Promise<BenchEntry[]> {
   registerWasmTrainingKernels();
   const engine = kernelEngine();
   ms('encoder_78x200_wasm_ms', encoderForward(200, 20), `lane-keeping head, batch 1, wasm, convolutions by the ${engine} kernels (XNNPACK fused conv+bias+relu without the addon)`);
-  const native = useNativeKernels(false);
+  const native = nativeKernels() !== null;
+  useNativeKernels(false);
   ms('encoder_78x200_wasm_xnnpack_ms', encoderForward(200, 20), "same, tfjs-wasm's own XNNPACK conv (one thread); no plain-TS kernel: a direct JS conv stack took ~75 ms");
   useNativeKernels(native);
   ms('train_step_lane_keeping_wasm_ms', trainStep(LANE_KEEPING, 5), `78×200×3 head + CfC(16), 2×4 frames, Adam, wasm with the training kernels, ${engine}`);

@@ -18,7 +18,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DEMO_RNN, DEMO_TRAINING, demoTrainConfig } from '../lnn_ros/demo/demo_config';
 import { initBackend } from '../lnn_ros/kernels/backend';
-import { kernelEngine, setKernelThreads, useNativeKernels } from '../lnn_ros/kernels/native';
+import { kernelEngine, nativeKernels, setKernelThreads, useNativeKernels } from '../lnn_ros/kernels/native';
 import { seedInitializers } from '../lnn_ros/model/init';
 import { readYamlFile } from '../lnn_ros/model/model_dir';
 import { parseModelConfig } from '../lnn_ros/model/model_config';
@@ -199,7 +199,8 @@ export async function run(): Promise<BenchEntry[]> {
   }
   setKernelThreads(cores);
   // What a machine without a C compiler gets: the portable TypeScript kernels (and XNNPACK).
-  const native = useNativeKernels(false);
+  const native = nativeKernels() !== null;
+  useNativeKernels(false);
   for (const c of CASES) add(`train_${c.name}_portable_seq_per_s`, 'seq/s', throughput(c), `${c.what}; without the native addon (LNN_ROS_NATIVE=0): TypeScript fused ops, XNNPACK matmuls, one thread`);
   useNativeKernels(native);
   return entries;
