@@ -237,71 +237,120 @@ typedef struct {
   int parts;
 } conv_job;
 
+/*
+ * Output pixel p's window: for filter row kh, the input row iy (or -1 when it is padding) and the
+ * filter columns [kw0, kw1) that fall inside the image, whose input values are contiguous (NHWC).
+ */
+typedef struct {
+  int b, oy, ox;
+} pixel;
+
+static pixel pixel_at(const conv_args *c, int p) {
+  const int per_image = c->out_h * c->out_w;
+  return (pixel){p / per_image, (p % per_image) / c->out_w, p % c->out_w};
+}
+
+static void window_row(const conv_args *c, pixel q, int kh, int *iy, int *kw0, int *kw1) {
+  const int y = q.oy * c->stride_h - c->pad_top + kh, x0 = q.ox * c->stride_w - c->pad_left;
+  *iy = y < 0 || y >= c->in_h ? -1 : y;
+  *kw0 = x0 < 0 ? -x0 : 0;
+  *kw1 = c->in_w - x0 < c->k_w ? c->in_w - x0 : c->k_w;
+  if (*kw1 < *kw0) *kw1 = *kw0;
+}
+
+/* Where filter column kw of row iy of pixel q's window starts in x (NHWC). */
+static size_t input_at(const conv_args *c, pixel q, int iy, int kw) {
+  return (((size_t)q.b * c->in_h + iy) * c->in_w + (q.ox * c->stride_w - c->pad_left + kw)) * c->in_c;
+}
+
 /* cols[r][(kh, kw, ci)] = x at the window of output pixel p0 + r, 0 in the padding. */
 static void im2col(const conv_args *c, int p0, int rows, float *cols) {
-  const int K = c->k_h * c->k_w * c->in_c, per_image = c->out_h * c->out_w;
+  const int K = c->k_h * c->k_w * c->in_c, span = c->k_w * c->in_c;
   for (int r = 0; r < rows; r++) {
-    const int p = p0 + r, b = p / per_image, oy = (p % per_image) / c->out_w, ox = p % c->out_w;
-    float *dst = cols + (size_t)r * K;
+    const pixel q = pixel_at(c, p0 + r);
     for (int kh = 0; kh < c->k_h; kh++) {
-      const int iy = oy * c->stride_h - c->pad_top + kh;
-      for (int kw = 0; kw < c->k_w; kw++, dst += c->in_c) {
-        const int ix = ox * c->stride_w - c->pad_left + kw;
-        if (iy < 0 || iy >= c->in_h || ix < 0 || ix >= c->in_w) memset(dst, 0, (size_t)c->in_c * sizeof(float));
-        else memcpy(dst, c->x + (((size_t)b * c->in_h + iy) * c->in_w + ix) * c->in_c, (size_t)c->in_c * sizeof(float));
+      float *dst = cols + (size_t)r * K + (size_t)kh * span;
+      int iy, kw0, kw1;
+      window_row(c, q, kh, &iy, &kw0, &kw1);
+      if (iy < 0 || kw0 == kw1) {
+        memset(dst, 0, (size_t)span * sizeof(float));
+        continue;
       }
+      const float *src = c->x + input_at(c, q, iy, kw0);
+      const int lo = kw0 * c->in_c, hi = kw1 * c->in_c;
+      for (int k = 0; k < lo; k++) dst[k] = 0;
+      for (int k = lo; k < hi; k++) dst[k] = src[k - lo];
+      for (int k = hi; k < span; k++) dst[k] = 0;
     }
   }
 }
 
 /* The way back: dx at each window of output pixels p0.. += cols[r] (the padding dropped). */
 static void col2im(const conv_args *c, int p0, int rows, const float *cols, float *dx) {
-  const int K = c->k_h * c->k_w * c->in_c, per_image = c->out_h * c->out_w;
+  const int K = c->k_h * c->k_w * c->in_c, span = c->k_w * c->in_c;
   for (int r = 0; r < rows; r++) {
-    const int p = p0 + r, b = p / per_image, oy = (p % per_image) / c->out_w, ox = p % c->out_w;
-    const float *src = cols + (size_t)r * K;
+    const pixel q = pixel_at(c, p0 + r);
     for (int kh = 0; kh < c->k_h; kh++) {
-      const int iy = oy * c->stride_h - c->pad_top + kh;
-      for (int kw = 0; kw < c->k_w; kw++, src += c->in_c) {
-        const int ix = ox * c->stride_w - c->pad_left + kw;
-        if (iy < 0 || iy >= c->in_h || ix < 0 || ix >= c->in_w) continue;
-        float *dst = dx + (((size_t)b * c->in_h + iy) * c->in_w + ix) * c->in_c;
-        for (int ci = 0; ci < c->in_c; ci++) dst[ci] += src[ci];
-      }
+      int iy, kw0, kw1;
+      window_row(c, q, kh, &iy, &kw0, &kw1);
+      if (iy < 0) continue;
+      const float *src = cols + (size_t)r * K + (size_t)kh * span;
+      float *dst = dx + input_at(c, q, iy, kw0);
+      const int lo = kw0 * c->in_c, hi = kw1 * c->in_c;
+      for (int k = lo; k < hi; k++) dst[k - lo] += src[k];
     }
   }
 }
 
 enum { CONV_FORWARD, CONV_FILTER, CONV_INPUT };
 
+/*
+ * Fewer output channels than this take the transposed products (channels as the rows of the
+ * micro-kernel, pixels as its wide columns): a micro-tile is 6 rows × up to 32 columns, so 8
+ * channels as columns would leave most of every tile empty.
+ */
+#define NARROW_CHANNELS 32
+
 /* Part i's blocks of output pixels, for one of the three products. */
 static void conv_blocks(conv_job *j, int i, int which) {
   const conv_args *c = j->c;
   const int pixels = c->batch * c->out_h * c->out_w, K = c->k_h * c->k_w * c->in_c, N = c->out_c;
+  const int narrow = N < NARROW_CHANNELS;
   int lo, hi;
   part_range(pixels, j->parts, i, CONV_BLOCK, &lo, &hi);
   float *cols = j->scratch[i];
+  float *tile = cols + (size_t)CONV_BLOCK * K; /* N × CONV_BLOCK, for the transposed forward */
   float *grad = i == 0 ? j->grad : j->partial[i];
   for (int p0 = lo; p0 < hi; p0 += CONV_BLOCK) {
     const int rows = hi - p0 < CONV_BLOCK ? hi - p0 : CONV_BLOCK;
+    const float *dy = j->dy ? j->dy + (size_t)p0 * N : NULL;
     if (which == CONV_FORWARD) {
       im2col(c, p0, rows, cols);
       float *out = c->out + (size_t)p0 * N;
-      gemm_args g = {cols, c->w, out, rows, N, K, K, N, N, 0, 0, 0};
-      kernels->gemm(&g, 0, rows, 0, N, packs[i]);
+      if (narrow) {
+        /* tile (N × rows) = Wᵀ · colsᵀ, then transposed into the output rows. */
+        gemm_args g = {c->w, cols, tile, N, rows, K, N, K, rows, 1, 1, 0};
+        kernels->gemm(&g, 0, N, 0, rows, packs[i]);
+        for (int r = 0; r < rows; r++) {
+          for (int n = 0; n < N; n++) out[(size_t)r * N + n] = tile[(size_t)n * rows + r];
+        }
+      } else {
+        gemm_args g = {cols, c->w, out, rows, N, K, K, N, N, 0, 0, 0};
+        kernels->gemm(&g, 0, rows, 0, N, packs[i]);
+      }
       for (int r = 0; r < rows; r++) {
         float *o = out + (size_t)r * N;
         if (c->bias) for (int n = 0; n < N; n++) o[n] += c->bias[n];
         if (c->relu) for (int n = 0; n < N; n++) o[n] = o[n] > 0 ? o[n] : 0;
       }
     } else if (which == CONV_FILTER) {
-      /* dW (K × N) += colsᵀ · dy over the block. */
+      /* dW (K × N) += colsᵀ · dy over the block; narrow: dWᵀ (N × K) += dyᵀ · cols (the caller transposes). */
       im2col(c, p0, rows, cols);
-      gemm_args g = {cols, j->dy + (size_t)p0 * N, grad, K, N, rows, K, N, N, 1, 0, 1};
-      kernels->gemm(&g, 0, K, 0, N, packs[i]);
+      gemm_args g = narrow ? (gemm_args){dy, cols, grad, N, K, rows, N, K, K, 1, 0, 1} : (gemm_args){cols, dy, grad, K, N, rows, K, N, N, 1, 0, 1};
+      kernels->gemm(&g, 0, g.m, 0, g.n, packs[i]);
     } else {
       /* cols = dy · Wᵀ (rows × K), scattered back onto dx. */
-      gemm_args g = {j->dy + (size_t)p0 * N, c->w, cols, rows, K, N, N, N, K, 0, 1, 0};
+      gemm_args g = {dy, c->w, cols, rows, K, N, N, N, K, 0, 1, 0};
       kernels->gemm(&g, 0, rows, 0, K, packs[i]);
       col2im(c, p0, rows, cols, grad);
     }
@@ -325,16 +374,27 @@ static int conv_run(const conv_args *c, int which, const float *dy, float *grad,
   int ok = 1;
   for (int i = 0; i < j.parts; i++) {
     if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) ok = 0;
-    ok &= (j.scratch[i] = aligned_floats((size_t)CONV_BLOCK * K)) != NULL;
+    ok &= (j.scratch[i] = aligned_floats((size_t)CONV_BLOCK * (K + c->out_c))) != NULL; /* cols, then the forward's tile */
     if (i > 0 && grad) ok &= (j.partial[i] = calloc(grad_size, sizeof(float))) != NULL;
   }
+  /* The narrow filter gradient is summed as dWᵀ (N × K) in a buffer of its own, then transposed. */
+  const int transposed = which == CONV_FILTER && c->out_c < NARROW_CHANNELS;
+  float *out_grad = grad;
+  if (ok && transposed) ok = (j.grad = calloc(grad_size, sizeof(float))) != NULL;
   if (ok) {
-    if (grad) memset(grad, 0, grad_size * sizeof(float));
+    if (j.grad) memset(j.grad, 0, grad_size * sizeof(float));
     parallel(j.parts, fns[which], &j);
-    for (int i = 1; i < j.parts && grad; i++) {
-      for (size_t n = 0; n < grad_size; n++) grad[n] += j.partial[i][n];
+    for (int i = 1; i < j.parts && j.grad; i++) {
+      for (size_t n = 0; n < grad_size; n++) j.grad[n] += j.partial[i][n];
+    }
+    if (transposed) {
+      const size_t N = (size_t)c->out_c;
+      for (size_t k = 0; k < K; k++) {
+        for (size_t n = 0; n < N; n++) out_grad[k * N + n] = j.grad[n * K + k];
+      }
     }
   }
+  if (transposed) free(j.grad);
   for (int i = 0; i < j.parts; i++) {
     free(j.scratch[i]);
     free(j.partial[i]);
