@@ -15,6 +15,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,41 +49,58 @@ static void choose_kernels(void) {
 #endif
 }
 
-/* --- The pool: run(ctx, i) for i < parts, part 0 on the calling thread. */
-typedef void (*part_fn)(void *ctx, int part);
+/*
+ * --- The pool: fn(ctx, chunk, thread) for every chunk, claimed one at a time by the calling
+ * thread (thread 0) and by workers 1 .. threads-1 as they get scheduled. On a machine whose other
+ * cores are busy a worker may start late or never: the caller then runs the chunks itself and
+ * waits only for chunks a worker has already claimed, never for a worker that has not started.
+ */
+typedef void (*chunk_fn)(void *ctx, int chunk, int thread);
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
-static part_fn job_fn;
+static chunk_fn job_fn;
 static void *job_ctx;
-static int job_parts;
+static int job_chunks, job_threads, job_open, active;
 static unsigned generation;
-static int pending;
+static atomic_int next_chunk, done_chunks;
 static int started = 1; /* threads running, the caller included */
 static int wanted = 1;
+
+static void run_chunks(chunk_fn fn, void *ctx, int chunks, int thread) {
+  for (int c; (c = atomic_fetch_add(&next_chunk, 1)) < chunks;) {
+    fn(ctx, c, thread);
+    atomic_fetch_add(&done_chunks, 1);
+  }
+}
 
 static void *worker(void *arg) {
   int i = (int)(intptr_t)arg;
   unsigned seen = 0;
   for (;;) {
     pthread_mutex_lock(&mu);
-    while (generation == seen) pthread_cond_wait(&work_cv, &mu);
+    while (!job_open || generation == seen) pthread_cond_wait(&work_cv, &mu);
     seen = generation;
-    part_fn fn = job_fn;
+    if (i >= job_threads) {
+      pthread_mutex_unlock(&mu);
+      continue;
+    }
+    active++;
+    chunk_fn fn = job_fn;
     void *ctx = job_ctx;
-    int parts = job_parts;
+    int chunks = job_chunks;
     pthread_mutex_unlock(&mu);
-    if (i < parts) fn(ctx, i);
+    run_chunks(fn, ctx, chunks, i);
     pthread_mutex_lock(&mu);
-    if (--pending == 0) pthread_cond_signal(&done_cv);
+    if (--active == 0) pthread_cond_signal(&done_cv);
     pthread_mutex_unlock(&mu);
   }
   return NULL;
 }
 
-/* Workers up to `wanted` (never stopped: fewer are used when fewer are wanted); returns the parts available. */
-static int available_parts(void) {
+/* Workers up to `wanted` (never stopped: fewer are used when fewer are wanted); returns the threads available. */
+static int available_threads(void) {
   while (started < wanted) {
     pthread_t t;
     if (pthread_create(&t, NULL, worker, (void *)(intptr_t)started) != 0) break;
@@ -91,26 +110,37 @@ static int available_parts(void) {
   return wanted < started ? wanted : started;
 }
 
-static void parallel(int parts, part_fn fn, void *ctx) {
-  if (parts < 2) {
-    fn(ctx, 0);
+static void parallel(int threads, int chunks, chunk_fn fn, void *ctx) {
+  if (threads < 2 || chunks < 2) {
+    for (int c = 0; c < chunks; c++) fn(ctx, c, 0);
     return;
   }
   pthread_mutex_lock(&mu);
   job_fn = fn;
   job_ctx = ctx;
-  job_parts = parts;
-  pending = started - 1;
+  job_chunks = chunks;
+  job_threads = threads;
+  atomic_store(&next_chunk, 0);
+  atomic_store(&done_chunks, 0);
+  job_open = 1;
   generation++;
   pthread_cond_broadcast(&work_cv);
   pthread_mutex_unlock(&mu);
-  fn(ctx, 0);
+  run_chunks(fn, ctx, chunks, 0);
+  while (atomic_load(&done_chunks) < chunks) sched_yield(); /* a worker finishing a chunk it claimed */
   pthread_mutex_lock(&mu);
-  while (pending > 0) pthread_cond_wait(&done_cv, &mu);
+  job_open = 0;
+  while (active > 0) pthread_cond_wait(&done_cv, &mu);
   pthread_mutex_unlock(&mu);
 }
 
-/* [lo, hi) of part i of `parts` over `total`, in multiples of `align`. */
+/* `per_thread` chunks per thread (at most `units`), so that a late worker leaves little to wait for. */
+static int chunks_for(int threads, int per_thread, int units) {
+  int chunks = threads < 2 ? 1 : per_thread * threads;
+  return chunks < units ? chunks : units < 1 ? 1 : units;
+}
+
+/* [lo, hi) of chunk i of `parts` over `total`, in multiples of `align`. */
 static void part_range(int total, int parts, int i, int align, int *lo, int *hi) {
   int chunk = ((total + parts - 1) / parts + align - 1) / align * align;
   *lo = i * chunk < total ? i * chunk : total;
@@ -122,83 +152,84 @@ static float *aligned_floats(size_t n) {
   return posix_memalign(&p, 64, n * sizeof(float)) == 0 ? p : NULL;
 }
 
-/* --- gemm: parts split C's rows or columns, in multiples of 32 (every kernel's NR divides it). */
+/* --- gemm: chunks split C's rows or columns, in multiples of 32 (every kernel's NR divides it);
+   each chunk repacks the other operand, so a gemm has only two chunks a thread. */
+#define GEMM_CHUNKS_PER_THREAD 2
 static float *packs[MAX_THREADS];
 
 typedef struct {
   gemm_args g;
-  int parts, split_m;
+  int chunks, split_m;
 } gemm_job;
 
-static void gemm_part_run(void *ctx, int i) {
+static void gemm_chunk(void *ctx, int c, int thread) {
   const gemm_job *j = ctx;
   int lo, hi;
-  part_range(j->split_m ? j->g.m : j->g.n, j->parts, i, 32, &lo, &hi);
+  part_range(j->split_m ? j->g.m : j->g.n, j->chunks, c, 32, &lo, &hi);
   if (lo >= hi) return;
-  if (j->split_m) kernels->gemm(&j->g, lo, hi, 0, j->g.n, packs[i]);
-  else kernels->gemm(&j->g, 0, j->g.m, lo, hi, packs[i]);
+  if (j->split_m) kernels->gemm(&j->g, lo, hi, 0, j->g.n, packs[thread]);
+  else kernels->gemm(&j->g, 0, j->g.m, lo, hi, packs[thread]);
+}
+
+/* Threads worth using for `work` multiply-adds (or synapse evaluations) in `units` pieces. */
+static int threads_for(double work, int units) {
+  int threads = available_threads();
+  if (threads > units) threads = units;
+  if (work < (double)MIN_MACS_PER_PART * threads) threads = (int)(work / MIN_MACS_PER_PART);
+  return threads < 1 ? 1 : threads;
 }
 
 static int gemm_run(const gemm_args *g) {
-  /* Split where the redundant packing is smaller: rows of C repack op(B) (K×N) per part,
-     columns repack op(A) (M×K). */
-  gemm_job j = {*g, available_parts(), g->n <= g->m};
-  int extent = j.split_m ? g->m : g->n;
-  double macs = (double)g->m * g->n * g->k;
-  if (j.parts > (extent + 31) / 32) j.parts = (extent + 31) / 32;
-  if (macs < (double)MIN_MACS_PER_PART * j.parts) j.parts = (int)(macs / MIN_MACS_PER_PART);
-  if (j.parts < 1) j.parts = 1;
-  for (int i = 0; i < j.parts; i++) {
+  /* Split where the redundant packing is smaller: chunks of C's rows repack op(B) (K×N) each,
+     chunks of columns repack op(A) (M×K). */
+  const int split_m = g->n <= g->m, extent = split_m ? g->m : g->n;
+  const int threads = threads_for((double)g->m * g->n * g->k, (extent + 31) / 32);
+  gemm_job j = {*g, chunks_for(threads, GEMM_CHUNKS_PER_THREAD, (extent + 31) / 32), split_m};
+  for (int i = 0; i < threads; i++) {
     if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) return ENOMEM;
   }
-  parallel(j.parts, gemm_part_run, &j);
+  parallel(threads, j.chunks, gemm_chunk, &j);
   return 0;
 }
 
-/* --- LTC: parts split the batch rows; the backward's sums are per part, then added up. */
+/* --- LTC: chunks of batch rows; the backward's sums are per thread, then added up. */
 typedef struct {
   const ltc_step *s;
   const float *g_out;
-  const ltc_grads *g;
   ltc_grads partial[MAX_THREADS];
   float *scratch[MAX_THREADS];
-  int parts;
+  int chunks;
 } ltc_job;
 
-static void ltc_forward_part(void *ctx, int i) {
+static void ltc_forward_chunk(void *ctx, int c, int thread) {
   ltc_job *j = ctx;
   int lo, hi;
-  part_range(j->s->batch, j->parts, i, 1, &lo, &hi);
+  (void)thread;
+  part_range(j->s->batch, j->chunks, c, 1, &lo, &hi);
   if (lo < hi) kernels->ltc_forward(j->s, lo, hi);
 }
 
-static void ltc_backward_part(void *ctx, int i) {
+static void ltc_backward_chunk(void *ctx, int c, int thread) {
   ltc_job *j = ctx;
   int lo, hi;
-  part_range(j->s->batch, j->parts, i, 1, &lo, &hi);
-  if (lo < hi) kernels->ltc_backward(j->s, j->g_out, lo, hi, &j->partial[i], j->scratch[i]);
-}
-
-/* Parts for `rows` batch rows of `work` synapse evaluations each. */
-static int ltc_parts(int rows, double work) {
-  int parts = available_parts();
-  if (parts > rows) parts = rows;
-  if (work * rows < (double)MIN_MACS_PER_PART * parts) parts = (int)(work * rows / MIN_MACS_PER_PART);
-  return parts < 1 ? 1 : parts;
+  part_range(j->s->batch, j->chunks, c, 1, &lo, &hi);
+  if (lo < hi) kernels->ltc_backward(j->s, j->g_out, lo, hi, &j->partial[thread], j->scratch[thread]);
 }
 
 static void ltc_forward_run(const ltc_step *s) {
   const int H = s->rec.dests;
-  ltc_job j = {.s = s, .parts = ltc_parts(s->batch, (double)s->unfolds * H * H)};
-  parallel(j.parts, ltc_forward_part, &j);
+  const int threads = threads_for((double)s->batch * s->unfolds * H * H, s->batch);
+  ltc_job j = {.s = s, .chunks = chunks_for(threads, 4, s->batch)};
+  parallel(threads, j.chunks, ltc_forward_chunk, &j);
 }
 
 static int ltc_backward_run(const ltc_step *s, const float *g_out, const ltc_grads *g) {
   const int H = s->rec.dests, I = s->sen.sources;
   const size_t sums = 3 * (size_t)H + 4 * (size_t)H * H + 4 * (size_t)H * I;
-  ltc_job j = {.s = s, .g_out = g_out, .g = g, .parts = ltc_parts(s->batch, 2.0 * s->unfolds * H * H)};
+  const int threads = threads_for(2.0 * s->batch * s->unfolds * H * H, s->batch);
+  ltc_job j = {.s = s, .g_out = g_out, .chunks = chunks_for(threads, 4, s->batch)};
   int ok = 1;
-  for (int i = 0; i < j.parts; i++) {
+  for (int i = 0; i < threads; i++) {
     float *p = aligned_floats(4 * (size_t)H + sums);
     ok &= p != NULL;
     j.scratch[i] = p;
@@ -208,11 +239,11 @@ static int ltc_backward_run(const ltc_step *s, const float *g_out, const ltc_gra
     j.partial[i] = (ltc_grads){g->g_u, g->g_v0, g->g_ts, q, q + H, q + 2 * H, q + 3 * H, q + 3 * H + 4 * (size_t)H * H};
   }
   if (ok) {
-    parallel(j.parts, ltc_backward_part, &j);
+    parallel(threads, j.chunks, ltc_backward_chunk, &j);
     float *outs[] = {g->g_gleak, g->g_vleak, g->g_cm, g->rec_sums, g->sen_sums};
     const size_t sizes[] = {H, H, H, 4 * (size_t)H * H, 4 * (size_t)H * I};
     for (int k = 0; k < 5; k++) memset(outs[k], 0, sizes[k] * sizeof(float));
-    for (int i = 0; i < j.parts; i++) {
+    for (int i = 0; i < threads; i++) {
       const ltc_grads *p = &j.partial[i];
       const float *froms[] = {p->g_gleak, p->g_vleak, p->g_cm, p->rec_sums, p->sen_sums};
       for (int k = 0; k < 5; k++) {
@@ -220,21 +251,21 @@ static int ltc_backward_run(const ltc_step *s, const float *g_out, const ltc_gra
       }
     }
   }
-  for (int i = 0; i < j.parts; i++) free(j.scratch[i]);
+  for (int i = 0; i < threads; i++) free(j.scratch[i]);
   return ok ? 0 : ENOMEM;
 }
 
-/* --- conv2d: blocks of output pixels, each unrolled (im2col) into a part's scratch, then one
-   gemm against the filter and the bias/ReLU epilogue while the block is in cache. */
+/* --- conv2d: chunks of blocks of output pixels, each block unrolled (im2col) into the thread's
+   scratch, then one gemm against the filter and the bias/ReLU epilogue while it is in cache. */
 #define CONV_BLOCK 96
 
 typedef struct {
   const conv_args *c;
   const float *dy; /* backward: dL/dout, NHWC */
-  float *grad;     /* backward: dL/dw (K × out_c) or dL/dx (NHWC input), summed over parts */
+  float *grad;     /* backward: dL/dw (K × out_c) or dL/dx (NHWC input), summed over threads */
   float *scratch[MAX_THREADS];
-  float *partial[MAX_THREADS]; /* part i > 0's share of grad */
-  int parts;
+  float *partial[MAX_THREADS]; /* thread i > 0's share of grad */
+  int chunks;
 } conv_job;
 
 /*
@@ -311,13 +342,13 @@ enum { CONV_FORWARD, CONV_FILTER, CONV_INPUT };
  */
 #define NARROW_CHANNELS 32
 
-/* Part i's blocks of output pixels, for one of the three products. */
-static void conv_blocks(conv_job *j, int i, int which) {
+/* Chunk `chunk`'s blocks of output pixels on thread i, for one of the three products. */
+static void conv_blocks(conv_job *j, int chunk, int i, int which) {
   const conv_args *c = j->c;
   const int pixels = c->batch * c->out_h * c->out_w, K = c->k_h * c->k_w * c->in_c, N = c->out_c;
   const int narrow = N < NARROW_CHANNELS;
   int lo, hi;
-  part_range(pixels, j->parts, i, CONV_BLOCK, &lo, &hi);
+  part_range(pixels, j->chunks, chunk, CONV_BLOCK, &lo, &hi);
   float *cols = j->scratch[i];
   float *tile = cols + (size_t)CONV_BLOCK * K; /* N × CONV_BLOCK, for the transposed forward */
   float *grad = i == 0 ? j->grad : j->partial[i];
@@ -357,22 +388,19 @@ static void conv_blocks(conv_job *j, int i, int which) {
   }
 }
 
-static void conv_forward_part(void *ctx, int i) { conv_blocks(ctx, i, CONV_FORWARD); }
-static void conv_filter_part(void *ctx, int i) { conv_blocks(ctx, i, CONV_FILTER); }
-static void conv_input_part(void *ctx, int i) { conv_blocks(ctx, i, CONV_INPUT); }
+static void conv_forward_chunk(void *ctx, int c, int i) { conv_blocks(ctx, c, i, CONV_FORWARD); }
+static void conv_filter_chunk(void *ctx, int c, int i) { conv_blocks(ctx, c, i, CONV_FILTER); }
+static void conv_input_chunk(void *ctx, int c, int i) { conv_blocks(ctx, c, i, CONV_INPUT); }
 
-/* Runs one of the products over parts; a gradient of `grad_size` floats is zeroed, then summed over parts. */
+/* Runs one of the products; a gradient of `grad_size` floats is zeroed, then summed over threads. */
 static int conv_run(const conv_args *c, int which, const float *dy, float *grad, size_t grad_size) {
-  static const part_fn fns[] = {conv_forward_part, conv_filter_part, conv_input_part};
-  const int pixels = c->batch * c->out_h * c->out_w;
+  static const chunk_fn fns[] = {conv_forward_chunk, conv_filter_chunk, conv_input_chunk};
+  const int pixels = c->batch * c->out_h * c->out_w, blocks = (pixels + CONV_BLOCK - 1) / CONV_BLOCK;
   const size_t K = (size_t)c->k_h * c->k_w * c->in_c;
-  const double macs = (double)pixels * c->out_c * K;
-  conv_job j = {.c = c, .dy = dy, .grad = grad, .parts = available_parts()};
-  if (j.parts > (pixels + CONV_BLOCK - 1) / CONV_BLOCK) j.parts = (pixels + CONV_BLOCK - 1) / CONV_BLOCK;
-  if (macs < (double)MIN_MACS_PER_PART * j.parts) j.parts = (int)(macs / MIN_MACS_PER_PART);
-  if (j.parts < 1) j.parts = 1;
+  const int threads = threads_for((double)pixels * c->out_c * K, blocks);
+  conv_job j = {.c = c, .dy = dy, .grad = grad, .chunks = chunks_for(threads, 4, blocks)};
   int ok = 1;
-  for (int i = 0; i < j.parts; i++) {
+  for (int i = 0; i < threads; i++) {
     if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) ok = 0;
     ok &= (j.scratch[i] = aligned_floats((size_t)CONV_BLOCK * (K + c->out_c))) != NULL; /* cols, then the forward's tile */
     if (i > 0 && grad) ok &= (j.partial[i] = calloc(grad_size, sizeof(float))) != NULL;
@@ -383,8 +411,8 @@ static int conv_run(const conv_args *c, int which, const float *dy, float *grad,
   if (ok && transposed) ok = (j.grad = calloc(grad_size, sizeof(float))) != NULL;
   if (ok) {
     if (j.grad) memset(j.grad, 0, grad_size * sizeof(float));
-    parallel(j.parts, fns[which], &j);
-    for (int i = 1; i < j.parts && j.grad; i++) {
+    parallel(threads, j.chunks, fns[which], &j);
+    for (int i = 1; i < threads && j.grad; i++) {
       for (size_t n = 0; n < grad_size; n++) j.grad[n] += j.partial[i][n];
     }
     if (transposed) {
@@ -395,7 +423,7 @@ static int conv_run(const conv_args *c, int which, const float *dy, float *grad,
     }
   }
   if (transposed) free(j.grad);
-  for (int i = 0; i < j.parts; i++) {
+  for (int i = 0; i < threads; i++) {
     free(j.scratch[i]);
     free(j.partial[i]);
   }
