@@ -2,8 +2,9 @@
  * The optional native addon (native/: blocked AVX-512 / AVX2 / NEON kernels on all cores, built
  * at install time) and the matrix product of the training kernels: C (m×n) = or += op(A)·op(B),
  * float32, row-major, op = transpose when asked (so no caller transposes anything), in the addon
- * when it loads, else in the portable JavaScript kernel below. LNN_ROS_NATIVE=0 forces the
- * portable kernels; LNN_ROS_THREADS=n caps the addon's threads (default: every core).
+ * when it loads, else through tfjs-wasm's XNNPACK matmul (large products, on the wasm backend) or
+ * the portable JavaScript kernel below. LNN_ROS_NATIVE=0 forces the portable kernels;
+ * LNN_ROS_THREADS=n caps the addon's threads (default: every core).
  */
 import * as path from 'node:path';
 import { transpose } from './fused_ops';
@@ -225,4 +226,20 @@ const javascriptGemm: GemmFn = (c, a, b, m, n, k, transA, transB, accumulate) =>
   gemmNT(rowsA, rowsB, m, n, k, accumulate, c);
 };
 
-export const gemm: GemmFn = (c, a, b, m, n, k, transA, transB, accumulate) => (addon && active ? addon.gemm : javascriptGemm)(c, a, b, m, n, k, transA, transB, accumulate);
+/** A product that returns false when it cannot run now (tfjs-wasm's XNNPACK while wasm is not the backend). */
+export type OffloadFn = (...args: Parameters<GemmFn>) => boolean;
+
+let offload: OffloadFn | null = null;
+/** Below this many multiply-adds the TypeScript loop beats a round trip through tfjs (~50 µs). */
+const MIN_OFFLOAD_MACS = 1 << 15;
+
+/** Where the addon is absent, products of training size go to `f` (wasm_training_kernels.ts registers XNNPACK's). */
+export function setPortableOffload(f: OffloadFn | null): void {
+  offload = f;
+}
+
+export const gemm: GemmFn = (c, a, b, m, n, k, transA, transB, accumulate) => {
+  if (addon && active) return addon.gemm(c, a, b, m, n, k, transA, transB, accumulate);
+  if (offload && m * n * k >= MIN_OFFLOAD_MACS && offload(c, a, b, m, n, k, transA, transB, accumulate)) return;
+  javascriptGemm(c, a, b, m, n, k, transA, transB, accumulate);
+};

@@ -22,7 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { NativeAddon, NativeConvGeometry, nativeKernels } from './native';
+import { NativeAddon, NativeConvGeometry, nativeKernels, setPortableOffload } from './native';
 
 type Attrs = Record<string, unknown>;
 type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: BackendWasm; attrs: Attrs };
@@ -51,6 +51,7 @@ export function registerWasmTrainingKernels(): void {
     replace(original(name), (args) => (onHeap(args.inputs[input]) ? kernel(args) : stockKernel(args)));
   }
   tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: asKernel((args) => conv2DBackpropFilter(args, ops)) });
+  setPortableOffload(xnnpackProduct);
   registered = true;
 }
 
@@ -168,6 +169,21 @@ function unpack(args: KernelArgs): tf.TensorInfo[] {
     copySlice(from, value.shape, begin, size, backend.typedArrayFromHeap(out));
   });
   return outs;
+}
+
+/**
+ * The fused ops' products through the wasm matmul (XNNPACK, ~20 GFLOP/s here against ~1.5 for
+ * the TypeScript loop) when the addon is absent; not while another backend is in use. The
+ * nested ops are not taped (tfjs records no op run inside another's kernel).
+ */
+function xnnpackProduct(c: Float32Array, a: Float32Array, b: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, accumulate: boolean): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  const product = tf.tidy(() => tf.matMul(tf.tensor2d(a.subarray(0, m * k), transA ? [k, m] : [m, k]), tf.tensor2d(b.subarray(0, k * n), transB ? [n, k] : [k, n]), transA, transB));
+  const v = product.dataSync() as Float32Array;
+  product.dispose();
+  if (!accumulate) c.set(v);
+  else for (let i = 0; i < m * n; i++) c[i] += v[i];
+  return true;
 }
 
 /** The heap view of a tensor; take it only after the kernel's last allocation. */
