@@ -133,7 +133,7 @@ export async function run(): Promise<BenchEntry[]> {
   ms('train_step_lane_keeping_wasm_ms', trainStep(LANE_KEEPING, 5), `78×200×3 head + CfC(16), 2×4 frames, Adam, wasm with the training kernels, ${engine}`);
   ms('train_step_cnn_wasm_ms', trainStep(SMALL_CNN, 10), `39×100×3 4-conv encoder + CfC(16), 4×4 frames, Adam, wasm with the training kernels, ${engine}`);
   useNativeKernels(false);
-  ms('train_step_cnn_wasm_portable_ms', trainStep(SMALL_CNN, 10), 'same, wasm with the training kernels but without the native addon (XNNPACK matmuls, TypeScript fused ops)');
+  ms('train_step_cnn_wasm_portable_ms', trainStep(SMALL_CNN, 10), 'same, wasm with the training kernels but without the native addon (fused ops in TypeScript, products and convs through XNNPACK)');
   ms(
     'train_step_cnn_wasm_stock_ms',
     withWasmKernels(replacedWasmKernels(), () => trainStep(SMALL_CNN, 3)),

@@ -201,7 +201,7 @@ export async function run(): Promise<BenchEntry[]> {
   // What a machine without a C compiler gets: the portable TypeScript kernels (and XNNPACK).
   const native = nativeKernels() !== null;
   useNativeKernels(false);
-  for (const c of CASES) add(`train_${c.name}_portable_seq_per_s`, 'seq/s', throughput(c), `${c.what}; without the native addon (LNN_ROS_NATIVE=0): TypeScript fused ops, XNNPACK matmuls, one thread`);
+  for (const c of CASES) add(`train_${c.name}_portable_seq_per_s`, 'seq/s', throughput(c), `${c.what}; without the native addon (LNN_ROS_NATIVE=0): fused ops in TypeScript, their large products and the matmuls through XNNPACK, one thread`);
   useNativeKernels(native);
   return entries;
 }
