@@ -17,7 +17,7 @@ typedef struct {
 #define KC 256
 #define MC 120
 #define NC 1536
-/* Floats of scratch one gemm part needs (packed A block + packed B block, widest NR = 32). */
+/* Floats of scratch one thread's gemm needs (packed A block + packed B block, widest NR = 32). */
 #define GEMM_PACK_FLOATS ((size_t)MC * KC + (size_t)KC * (NC + 32))
 
 /*

@@ -9,7 +9,8 @@
  *   cfcActivation, cfcActivationBackward, cfcGatedForward, cfcGatedBackward: the CfC step's
  *     elementwise parts (one thread: they are a small share of the step);
  *   setThreads(n), threads(), isa().
- * Work is split over up to `threads` cores (a persistent pool; the calling thread takes part 0).
+ * Work is split into chunks over up to `threads` cores (a persistent pool; the calling thread
+ * claims chunks too).
  * The instruction set is chosen at run time (AVX-512, AVX2+FMA or SSE2 on x86-64; NEON on
  * arm64), so one build runs on every CPU of its architecture.
  */
@@ -140,9 +141,9 @@ static int chunks_for(int threads, int per_thread, int units) {
   return chunks < units ? chunks : units < 1 ? 1 : units;
 }
 
-/* [lo, hi) of chunk i of `parts` over `total`, in multiples of `align`. */
-static void part_range(int total, int parts, int i, int align, int *lo, int *hi) {
-  int chunk = ((total + parts - 1) / parts + align - 1) / align * align;
+/* [lo, hi) of piece i of `pieces` over `total`, in multiples of `align`. */
+static void part_range(int total, int pieces, int i, int align, int *lo, int *hi) {
+  int chunk = ((total + pieces - 1) / pieces + align - 1) / align * align;
   *lo = i * chunk < total ? i * chunk : total;
   *hi = *lo + chunk < total ? *lo + chunk : total;
 }
