@@ -1,6 +1,7 @@
 /**
  * The camera path on a small CPU: ConvEncoder forward per frame (lane-keeping head, 78×200×3,
- * batch 1) on wasm and cpu, and conv + CfC training steps on wasm with the replacement kernels
+ * batch 1) on wasm through the native kernels (when built), through tfjs-wasm's XNNPACK, and on
+ * cpu; conv + CfC training steps on wasm with the replacement kernels
  * (lnn_ros/kernels/wasm_training_kernels.ts), on wasm with the stock ones, and on cpu.
  *
  *   node -r ts-node/register/transpile-only bench/encoder.ts
@@ -8,6 +9,7 @@
 import { performance } from 'perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lnn_ros/kernels/backend';
+import { kernelEngine, nativeKernels, useNativeKernels } from '../lnn_ros/kernels/native';
 import { registerWasmTrainingKernels, replacedWasmKernels } from '../lnn_ros/kernels/wasm_training_kernels';
 import { CfCCell } from '../lnn_ros/model/cells/cfc_cell';
 import { ConvEncoder, ConvEncoderOptions } from '../lnn_ros/model/encoder';
@@ -122,14 +124,22 @@ export async function run(): Promise<BenchEntry[]> {
 
   await tf.setBackend('wasm');
   registerWasmTrainingKernels();
-  ms('encoder_78x200_wasm_ms', encoderForward(200, 20), 'lane-keeping head, batch 1, wasm (XNNPACK fused conv+bias+relu); no plain-TS kernel: a direct JS conv stack took ~75 ms (25× slower)');
-  ms('train_step_lane_keeping_wasm_ms', trainStep(LANE_KEEPING, 5), '78×200×3 head + CfC(16), 2×4 frames, Adam, wasm with the training kernels');
-  ms('train_step_cnn_wasm_ms', trainStep(SMALL_CNN, 10), '39×100×3 4-conv encoder + CfC(16), 4×4 frames, Adam, wasm with the training kernels');
+  const engine = kernelEngine();
+  ms('encoder_78x200_wasm_ms', encoderForward(200, 20), `lane-keeping head, batch 1, wasm, convolutions by the ${engine} kernels (XNNPACK fused conv+bias+relu without the addon)`);
+  const native = nativeKernels() !== null;
+  useNativeKernels(false);
+  ms('encoder_78x200_wasm_xnnpack_ms', encoderForward(200, 20), "same, tfjs-wasm's own XNNPACK conv (one thread); no plain-TS kernel: a direct JS conv stack took ~75 ms");
+  useNativeKernels(native);
+  ms('train_step_lane_keeping_wasm_ms', trainStep(LANE_KEEPING, 5), `78×200×3 head + CfC(16), 2×4 frames, Adam, wasm with the training kernels, ${engine}`);
+  ms('train_step_cnn_wasm_ms', trainStep(SMALL_CNN, 10), `39×100×3 4-conv encoder + CfC(16), 4×4 frames, Adam, wasm with the training kernels, ${engine}`);
+  useNativeKernels(false);
+  ms('train_step_cnn_wasm_portable_ms', trainStep(SMALL_CNN, 10), 'same, wasm with the training kernels but without the native addon (fused ops in TypeScript, products and convs through XNNPACK)');
   ms(
     'train_step_cnn_wasm_stock_ms',
     withWasmKernels(replacedWasmKernels(), () => trainStep(SMALL_CNN, 3)),
-    'same, stock wasm BatchMatMul and Conv2DBackpropInput (stock wasm has no Conv2DBackpropFilter: ours kept, else no step at all)',
+    'same, every replaced wasm kernel stock (BatchMatMul, Conv2D, Conv2DBackpropInput, Slice, Unpack), no addon (stock wasm has no Conv2DBackpropFilter: ours kept, else no step at all)',
   );
+  useNativeKernels(native);
 
   await tf.setBackend('cpu');
   ms('encoder_78x200_cpu_ms', encoderForward(10, 2), 'lane-keeping head, batch 1, cpu backend');

@@ -23,6 +23,7 @@ const MODULES: Record<string, () => Promise<{ run(): Promise<BenchEntry[]> }>> =
   encoder: () => import('./encoder'),
   bags: () => import('./bags'),
   halfcheetah: () => import('./halfcheetah'),
+  peak: () => import('./peak'),
 };
 
 function machine(): string[] {

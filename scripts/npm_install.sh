@@ -19,8 +19,10 @@ for a in "$@"; do
   esac
 done
 if [ "$dir" != "$repo" ]; then
-  mkdir -p "$dir"
+  # What npm ci reads, and the native kernels' sources that its install step builds.
+  mkdir -p "$dir/native"
   cp "$repo/package.json" "$repo/package-lock.json" "$repo/.npmrc" "$dir/"
+  find "$repo/native" -maxdepth 1 -type f -exec cp {} "$dir/native/" \;
 fi
 cd "$dir"
 

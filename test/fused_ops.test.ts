@@ -2,11 +2,14 @@
  * The fused per-step ops (lnn_ros/kernels/fused_*_step.ts) against the cells' tfjs graphs, which
  * they replace: forward values and every gradient (parameters, inputs, initial state, elapsed
  * times) of a scalar loss over a few steps, for every CfC mode and activation, backbone depths,
- * masked wired layers, and LTCs with and without softplus, each mapping, 1 and 6 unfolds.
+ * masked wired layers, and LTCs with and without softplus, each mapping, 1 and 6 unfolds; on
+ * both engines (the native addon where it is built, and the portable TypeScript kernels), with
+ * sizes that fill several SIMD vectors and matrix-product panels as well as small ones.
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedTraining, setFusedTraining } from '../lnn_ros/kernels/fused_ops';
+import { nativeKernels, useNativeKernels } from '../lnn_ros/kernels/native';
 import { ACTIVATIONS } from '../lnn_ros/model/activations';
 import { CFC_MODES, CfCCell } from '../lnn_ros/model/cells/cfc_cell';
 import { LTC_MAPPINGS, LTCCell } from '../lnn_ros/model/cells/ltc_cell';
@@ -121,6 +124,7 @@ const cfcCases = variants([
     },
     { name: `wired CfC ${mode} (AutoNCP 9/2: masked layers)`, cell: () => new WiredCfCCell(3, new AutoNcpWiring({ units: 9, output_size: 2 }), mode) },
   ]),
+  { name: 'CfC default silu, backbone 1×70 (several panels)', cell: () => new CfCCell(17, 40, { activation: 'silu', backboneUnits: 70 }) },
   {
     name: 'CfC default, masked heads, no backbone',
     cell: () => new CfCCell(3, 4, { backboneLayers: 0, sparsityMask: Array.from({ length: 7 }, (_, i) => Array.from({ length: 4 }, (_, j) => ((i + j) % 3 === 0 ? 0 : -1))) }),
@@ -143,13 +147,23 @@ const ltcCases = variants([
     ),
   ),
   { name: 'LTC on an AutoNCP 10/2 wiring (sparse masks)', cell: () => new LTCCell(4, new AutoNcpWiring({ units: 10, output_size: 2 }), { implicitParamConstraints: true }) },
+  { name: 'LTC 37 units, 19 inputs (full and partial vectors)', cell: () => new LTCCell(19, new FullyConnectedWiring({ units: 37, output_dim: 3 }), { implicitParamConstraints: true }) },
 ]);
 
-for (const backend of ['wasm', 'cpu'] as const) {
+const ENGINES = nativeKernels() ? (['native', 'portable'] as const) : (['portable'] as const);
+const combinations = (['wasm', 'cpu'] as const).flatMap((backend) => ENGINES.map((engine) => ({ backend, engine })));
+
+for (const { backend, engine } of combinations) {
   // cpu hands out its own buffers on dataSync: the ops must only read them.
-  describe(`fused per-step ops against the tfjs graphs on the ${backend} backend`, () => {
-    before(() => useBackend(backend));
-    after(() => useBackend());
+  describe(`fused per-step ops (${engine} kernels) against the tfjs graphs on the ${backend} backend`, () => {
+    before(async () => {
+      await useBackend(backend);
+      useNativeKernels(engine === 'native');
+    });
+    after(async () => {
+      useNativeKernels(true);
+      await useBackend();
+    });
 
     for (const c of [...cfcCases, ...ltcCases]) {
       it(`${c.name}, batch ${c.batch}, ${c.perSample ? 'per-sample' : 'shared'} ts`, () => check(c));

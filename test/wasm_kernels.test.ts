@@ -1,9 +1,11 @@
 /**
  * The wasm training kernels: gradients equal the cpu backend's on random conv geometries and
- * matmul transposes, and a conv + CfC model trains on wasm.
+ * matmul transposes, and a conv + CfC model trains on wasm; with the native addon's products and
+ * convolutions (where it is built) and without.
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeKernels, useNativeKernels } from '../lnn_ros/kernels/native';
 import { registerWasmTrainingKernels } from '../lnn_ros/kernels/wasm_training_kernels';
 import { ConvEncoder, ConvPadding, EncoderActivation } from '../lnn_ros/model/encoder';
 import { seedInitializers } from '../lnn_ros/model/init';
@@ -91,15 +93,34 @@ function convCases(): ConvCase[] {
   return cases;
 }
 
-describe('wasm training kernels', function () {
+for (const engine of nativeKernels() ? ['native', 'portable'] : ['portable']) describe(`wasm training kernels (${engine} products)`, function () {
   before(async function () {
     await useBackend();
     if (!tf.findBackend('wasm')) this.skip(); // tfjs-node machines never load wasm
     registerWasmTrainingKernels();
     registerWasmTrainingKernels(); // idempotent
+    useNativeKernels(engine === 'native');
   });
 
-  after(async () => useBackend());
+  after(async () => {
+    useNativeKernels(true);
+    await useBackend();
+  });
+
+  it('fused conv2d forward (bias, relu / linear) matches cpu', async () => {
+    for (const c of convCases().slice(0, 6)) {
+      for (const activation of ['relu', 'linear'] as const) {
+        const r = await onBoth(() => {
+          const x = tf.tensor4d(values(1, c.batch * c.height * c.width * c.inChannels), [c.batch, c.height, c.width, c.inChannels]);
+          const filter = tf.tensor4d(values(2, c.kernel * c.kernel * c.inChannels * c.outChannels), [c.kernel, c.kernel, c.inChannels, c.outChannels]);
+          const bias = tf.tensor1d(values(3, c.outChannels));
+          return [tf.fused.conv2d({ x, filter, bias, strides: c.stride, pad: c.padding as 'valid' | 'same' | number, activation })];
+        });
+        const d = relativeDiff(r.wasm[0], r.cpu[0]);
+        assert.ok(d <= TOLERANCE, `${JSON.stringify(c)} ${activation}: relative difference ${d}`);
+      }
+    }
+  });
 
   for (const c of convCases()) {
     const name = `b${c.batch} ${c.height}×${c.width}×${c.inChannels} → ${c.outChannels}@${c.kernel}×${c.kernel}/${c.stride} pad ${c.padding}`;
@@ -163,6 +184,32 @@ describe('wasm training kernels', function () {
       const d = relativeDiff(r.wasm[0], r.cpu[0]);
       assert.ok(d <= TOLERANCE, `${aShape}${ta ? 'ᵀ' : ''} · ${bShape}${tb ? 'ᵀ' : ''}: relative difference ${d}`);
     }
+  });
+
+  it('slices and unstacks in place like the cpu backend, on every axis and rank', async () => {
+    const cases: Array<[number[], number[], number[]]> = [
+      [[6], [2], [3]],
+      [[4, 5], [1, 0], [2, 5]],
+      [[4, 5], [0, 2], [4, 2]],
+      [[3, 4, 5], [0, 1, 0], [3, 1, 5]],
+      [[3, 4, 5], [1, 1, 2], [2, 2, 3]],
+      [[3, 4, 5], [0, 0, 0], [3, 4, 5]],
+      [[2, 3, 4, 5], [1, 0, 2, 0], [1, 3, 1, 5]],
+      [[2, 3, 4, 5], [0, 1, 1, 1], [2, 2, 3, 4]],
+      [[2, 3, 0], [0, 1, 0], [2, 1, 0]],
+    ];
+    for (const [shape, begin, size] of cases) {
+      const r = await onBoth(() => [tf.slice(tf.tensor(values(6, shape.reduce((x, y) => x * y, 1)), shape), begin, size)]);
+      assert.deepEqual(Array.from(r.wasm[0]), Array.from(r.cpu[0]), `slice of [${shape}] at [${begin}] size [${size}]`);
+    }
+    for (const axis of [0, 1, 2, -1]) {
+      const r = await onBoth(() => tf.unstack(tf.tensor(values(7, 60), [3, 4, 5]), axis));
+      r.cpu.forEach((want, i) => assert.deepEqual(Array.from(r.wasm[i]), Array.from(want), `unstack axis ${axis}, part ${i}`));
+    }
+    await useBackend('wasm');
+    const ints = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32');
+    assert.deepEqual(Array.from(tf.slice(ints, [0, 1], [2, 1]).dataSync()), [2, 5]);
+    ints.dispose();
   });
 
   /**

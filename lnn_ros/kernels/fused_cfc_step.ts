@@ -7,14 +7,16 @@
  * graph when training with it.
  *
  * Layout: batch-major Float32Arrays, weights torch's (out, in) row-major. The heads are stacked
- * into one (heads·H, in) matrix so that each direction is one pass over the weights; that and
- * the transposes are made once per parameter update (parameterMemo), not per step.
+ * into one (heads·H, in) matrix so that each direction is one pass over the weights, once per
+ * parameter update (parameterMemo), not per step. Every product goes through
+ * native.ts (native blocked SIMD on all cores when the addon is built) in the layout it is stored in.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from '../model/activations';
 import type { CfCMode } from '../model/cells/cfc_cell';
 import { activate, erfc } from './dense';
-import { gradTensor, parameterMemo, perRow, sigmoid, timeGradient, transpose, values } from './fused_ops';
+import { giveBack, gradTensor, parameterMemo, perRow, sigmoid, takeBuffer, tapeRecording, timeGradient, values } from './fused_ops';
+import { gemm, nativeKernels } from './native';
 
 interface LinearParams {
   readonly weight: tf.Tensor;
@@ -41,8 +43,24 @@ const LECUN_SCALE = 1.7159;
 const LECUN_SLOPE = 0.666;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
+/** The native kernels' activation codes (GELU stays in TypeScript). */
+const NATIVE_ACTIVATION: Partial<Record<Activation, number>> = { lecun_tanh: 0, silu: 1, relu: 2, tanh: 3 };
+
+/** out = act(pre) into a pooled buffer: native where it has the activation. */
+function activationForward(name: Activation, pre: Float32Array): Float32Array {
+  const out = takeBuffer(pre.length);
+  const addon = nativeKernels();
+  const code = NATIVE_ACTIVATION[name];
+  if (addon && code !== undefined) addon.cfcActivation(code, pre, out);
+  else activate(name, pre, pre.length, out);
+  return out;
+}
+
 /** g[i] *= act'(pre[i]) in place, given the activation's output z as well. */
 function activationBackward(name: Activation, pre: Float32Array, z: Float32Array, g: Float32Array): void {
+  const addon = nativeKernels();
+  const code = NATIVE_ACTIVATION[name];
+  if (addon && code !== undefined) return addon.cfcActivationBackward(code, pre, z, g);
   const n = g.length;
   switch (name) {
     case 'lecun_tanh':
@@ -70,100 +88,40 @@ function activationBackward(name: Activation, pre: Float32Array, z: Float32Array
   }
 }
 
-/**
- * out[m, n] = bias[n] + Σ_k a[m, k]·b[n, k], both operands row-major with K columns: every
- * matmul of the op, in the layout where the inner loop is contiguous. Two rows × four columns
- * per pass, so each load feeds several multiply-adds (~3× a plain dot-product loop).
- */
-function gemmNT(a: Float32Array, b: Float32Array, M: number, N: number, K: number, bias: Float32Array | null, out: Float32Array): Float32Array {
-  for (let m = 0; m < M; m += 2) {
-    const a0 = m * K;
-    const pair = m + 1 < M;
-    const a1 = pair ? a0 + K : a0; // an odd last row is computed twice and stored once
-    const o0 = m * N;
-    let n = 0;
-    for (; n + 4 <= N; n += 4) {
-      const b0 = n * K;
-      const b1 = b0 + K;
-      const b2 = b1 + K;
-      const b3 = b2 + K;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-      for (let k = 0; k < K; k++) {
-        const x0 = a[a0 + k];
-        const x1 = a[a1 + k];
-        const y0 = b[b0 + k];
-        const y1 = b[b1 + k];
-        const y2 = b[b2 + k];
-        const y3 = b[b3 + k];
-        s0 += x0 * y0;
-        s1 += x0 * y1;
-        s2 += x0 * y2;
-        s3 += x0 * y3;
-        t0 += x1 * y0;
-        t1 += x1 * y1;
-        t2 += x1 * y2;
-        t3 += x1 * y3;
-      }
-      const c0 = bias ? bias[n] : 0;
-      const c1 = bias ? bias[n + 1] : 0;
-      const c2 = bias ? bias[n + 2] : 0;
-      const c3 = bias ? bias[n + 3] : 0;
-      out[o0 + n] = c0 + s0;
-      out[o0 + n + 1] = c1 + s1;
-      out[o0 + n + 2] = c2 + s2;
-      out[o0 + n + 3] = c3 + s3;
-      if (pair) {
-        out[o0 + N + n] = c0 + t0;
-        out[o0 + N + n + 1] = c1 + t1;
-        out[o0 + N + n + 2] = c2 + t2;
-        out[o0 + N + n + 3] = c3 + t3;
-      }
-    }
-    for (; n < N; n++) {
-      const bn = n * K;
-      let s = 0;
-      let t = 0;
-      for (let k = 0; k < K; k++) {
-        s += a[a0 + k] * b[bn + k];
-        t += a[a1 + k] * b[bn + k];
-      }
-      const c = bias ? bias[n] : 0;
-      out[o0 + n] = c + s;
-      if (pair) out[o0 + N + n] = c + t;
-    }
-  }
+/** out (batch × rows, pooled) = x (batch × cols)·Wᵀ + b. */
+function linearForward(x: Float32Array, d: DenseWeights, batch: number): Float32Array {
+  const out = takeBuffer(batch * d.rows);
+  for (let r = 0; r < batch; r++) out.set(d.b, r * d.rows);
+  gemm(out, x, d.w, batch, d.rows, d.cols, false, true, true);
   return out;
 }
 
-/** A layer's (rows, cols) weight and bias, with the weight's transpose made on first use (by the backward). */
-class DenseWeights {
-  private wT: Float32Array | null = null;
-
-  constructor(
-    readonly w: Float32Array,
-    readonly b: Float32Array,
-    readonly rows: number,
-    readonly cols: number,
-  ) {}
-
-  transposed(): Float32Array {
-    this.wT ??= transpose(this.w, this.rows, this.cols, new Float32Array(this.w.length));
-    return this.wT;
-  }
+/** A layer's (rows, cols) weight, torch's (out, in) layout, and bias. */
+interface DenseWeights {
+  readonly w: Float32Array;
+  readonly b: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
 }
 
-/** Gradients of y = x·Wᵀ + b (x: batch × cols) given g = dL/dy. */
-function linearBackward(g: Float32Array, x: Float32Array, d: DenseWeights, batch: number) {
+let onesCache = new Float32Array(0);
+/** A row of `n` ones (column sums as a product). */
+function ones(n: number): Float32Array {
+  if (onesCache.length < n) onesCache = new Float32Array(n).fill(1);
+  return onesCache.subarray(0, n);
+}
+
+/**
+ * Gradients of y = x·Wᵀ + b (x: batch × cols) given g = dL/dy: gW = gᵀ·x (into `gW`), gx = g·W
+ * (pooled).
+ */
+function linearBackward(g: Float32Array, x: Float32Array, d: DenseWeights, batch: number, gW: Float32Array) {
   const { rows, cols } = d;
-  const gT = transpose(g, batch, rows, new Float32Array(g.length));
-  const gW = gemmNT(gT, transpose(x, batch, cols, new Float32Array(x.length)), rows, cols, batch, null, new Float32Array(d.w.length));
-  const gx = gemmNT(g, d.transposed(), batch, cols, rows, null, new Float32Array(x.length));
+  gemm(gW, g, x, rows, cols, batch, true, false, false);
+  const gx = takeBuffer(batch * cols);
+  gemm(gx, g, d.w, batch, cols, rows, false, false, false);
   const gB = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let b = 0; b < batch; b++) s += gT[r * batch + b];
-    gB[r] = s;
-  }
+  gemm(gB, ones(batch), g, 1, rows, batch, false, false, false); // column sums of g
   return { gW, gB, gx };
 }
 
@@ -186,7 +144,7 @@ const weightMemo = parameterMemo<Weights>();
 function readWeights(tensors: tf.Tensor[], linears: LinearInputs[], layers: number, maskInput: number): Weights {
   const dense = linears.map(({ weight, bias }) => {
     const [rows, cols] = tensors[weight].shape as [number, number];
-    return new DenseWeights(values(tensors[weight]), bias < 0 ? new Float32Array(rows) : values(tensors[bias]), rows, cols);
+    return { w: values(tensors[weight]), b: bias < 0 ? new Float32Array(rows) : values(tensors[bias]), rows, cols };
   });
   const mask = maskInput < 0 ? null : values(tensors[maskInput]);
   const heads = dense.slice(layers);
@@ -198,7 +156,7 @@ function readWeights(tensors: tf.Tensor[], linears: LinearInputs[], layers: numb
     if (mask && i < 2) for (let k = 0; k < d.w.length; k++) w[i * d.w.length + k] *= mask[k]; // ncps masks ff1 and ff2 only
     b.set(d.b, i * d.rows);
   });
-  return { backbone: dense.slice(0, layers), heads: new DenseWeights(w, b, b.length, cols), mask };
+  return { backbone: dense.slice(0, layers), heads: { w, b, rows: b.length, cols }, mask };
 }
 
 /** The h' of a CfCCell step: x (B, I), h (B, H), ts (B, 1) or (1, 1). */
@@ -223,32 +181,35 @@ export function cfcStepOp(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, p: Cf
     // z[0] = [x | h]; pre[l] = the backbone layer's affine output, z[l + 1] = act(pre[l]).
     const xV = values(x);
     const hV = values(h);
-    const z0 = new Float32Array(B * (I + H));
+    const z0 = takeBuffer(B * (I + H));
     for (let b = 0; b < B; b++) {
       z0.set(xV.subarray(b * I, (b + 1) * I), b * (I + H)); // input first, then state
       z0.set(hV.subarray(b * H, (b + 1) * H), b * (I + H) + I);
     }
-    const z = [z0];
+    const z: Float32Array[] = [z0];
     const pres: Float32Array[] = [];
     for (const d of backbone) {
-      const pre = gemmNT(z[z.length - 1], d.w, B, d.rows, d.cols, d.b, new Float32Array(B * d.rows));
-      const out = Float32Array.from(pre);
-      activate(p.activationName, out, out.length);
+      const pre = linearForward(z[z.length - 1], d, B);
+      const out = activationForward(p.activationName, pre);
       pres.push(pre);
       z.push(out);
     }
     const top = z[layers];
-    const head = gemmNT(top, heads.w, B, heads.rows, heads.cols, heads.b, new Float32Array(B * heads.rows));
+    const head = linearForward(top, heads, B);
     const update = pure
       ? pureUpdate(head, tsRow, values(tensors[wTauInput]), values(tensors[aInput]), B, H)
       : gatedUpdate(head, tsRow, p.mode === 'default', B, H);
+    // What the backward reads, back to the pool after it (or now, when no tape records).
+    const kept = [...z, ...pres, head, ...update.kept];
+    if (!tapeRecording()) giveBack(...kept);
 
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
-      const gHead = new Float32Array(B * heads.rows);
+      const gHead = takeBuffer(B * heads.rows);
       const gTs = new Float64Array(B);
       const extra = update.backward(values(dy), gHead, gTs);
       const grads: tf.Tensor[] = new Array(inputs.length);
-      const headGrads = linearBackward(gHead, top, heads, B);
+      // The stacked heads' weight gradient is only sliced from, so it may be pooled.
+      const headGrads = linearBackward(gHead, top, heads, B, takeBuffer(heads.w.length));
       // Scatter the stacked heads' gradients back to each Linear (ff1 / ff2 through the mask).
       headLinears.forEach(({ weight, bias }, i) => {
         const size = H * heads.cols;
@@ -257,13 +218,15 @@ export function cfcStepOp(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, p: Cf
         grads[weight] = gradTensor(gw, [H, heads.cols]);
         if (bias >= 0) grads[bias] = gradTensor(headGrads.gB.slice(i * H, (i + 1) * H), [H]);
       });
+      giveBack(gHead, headGrads.gW);
       let gz = headGrads.gx;
       for (let l = layers - 1; l >= 0; l--) {
         const d = backbone[l];
         activationBackward(p.activationName, pres[l], z[l + 1], gz);
-        const g = linearBackward(gz, z[l], d, B);
+        const g = linearBackward(gz, z[l], d, B, new Float32Array(d.w.length));
         grads[linears[l].weight] = gradTensor(g.gW, [d.rows, d.cols]);
         if (linears[l].bias >= 0) grads[linears[l].bias] = gradTensor(g.gB, [d.rows]);
+        giveBack(gz);
         gz = g.gx;
       }
       const gX = new Float32Array(B * I);
@@ -272,6 +235,7 @@ export function cfcStepOp(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, p: Cf
         gX.set(gz.subarray(b * (I + H), b * (I + H) + I), b * I);
         gH.set(gz.subarray(b * (I + H) + I, (b + 1) * (I + H)), b * H);
       }
+      giveBack(gz, ...kept);
       grads[0] = gradTensor(gX, [B, I]);
       grads[1] = gradTensor(gH, [B, H]);
       grads[2] = timeGradient(ts, gTs);
@@ -290,15 +254,28 @@ export function cfcStepOp(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, p: Cf
 /** The mode's update from the head outputs; backward fills dL/dhead and dL/dts (and pure's own parameters). */
 interface Update {
   readonly out: Float32Array;
+  /** Pooled buffers the backward reads. */
+  readonly kept: Float32Array[];
   backward(gOut: Float32Array, gHead: Float32Array, gTs: Float64Array): { wTau: Float64Array; A: Float64Array } | null;
 }
 
 /** default: h' = f1·(1 − g) + g·f2; no_gate: h' = f1 + g·f2; f = tanh(ff), g = σ(t_a·ts + t_b). */
 function gatedUpdate(head: Float32Array, tsRow: Float64Array, gated: boolean, B: number, H: number): Update {
-  const f1 = new Float64Array(B * H);
-  const f2 = new Float64Array(B * H);
-  const gate = new Float64Array(B * H);
-  const out = new Float32Array(B * H);
+  // out becomes the op's tensor, so it is never pooled.
+  const update = { batch: B, units: H, gated: gated ? 1 : 0, head, ts: Float32Array.from(tsRow), out: new Float32Array(B * H), f1: takeBuffer(B * H), f2: takeBuffer(B * H), gate: takeBuffer(B * H) };
+  const { out, f1, f2, gate } = update;
+  const kept = [f1, f2, gate];
+  const addon = nativeKernels();
+  if (addon) {
+    addon.cfcGatedForward(update);
+    const backward = (gOut: Float32Array, gHead: Float32Array, gTs: Float64Array) => {
+      const gTs32 = new Float32Array(B);
+      addon.cfcGatedBackward(update, gOut, gHead, gTs32);
+      gTs.set(gTs32);
+      return null;
+    };
+    return { out, kept, backward };
+  }
   for (let b = 0; b < B; b++) {
     const row = b * 4 * H;
     for (let j = 0; j < H; j++) {
@@ -334,7 +311,7 @@ function gatedUpdate(head: Float32Array, tsRow: Float64Array, gated: boolean, B:
     }
     return null;
   };
-  return { out, backward };
+  return { out, kept, backward };
 }
 
 /** tfjs's d|x|/dx: 1 for x > 0, −1 otherwise (at 0 too), as in the reference graph. */
@@ -370,5 +347,5 @@ function pureUpdate(head: Float32Array, tsRow: Float64Array, wTau: Float32Array,
     }
     return { wTau: gWTau, A: gA };
   };
-  return { out, backward };
+  return { out, kept: [], backward };
 }

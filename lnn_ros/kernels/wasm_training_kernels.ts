@@ -9,6 +9,12 @@
  *  - Conv2DBackpropInput: dx = col2im(dy · Wᵀ), with Wᵀ made by the wasm Transpose kernel.
  *  - BatchMatMul with transposeA/B: explicit wasm transposes, then the untransposed matmul
  *    (transposeB kept for a few-row A, where the stock path is faster).
+ *  - with the native addon (native.ts) in use: Conv2D and FusedConv2D (bias, linear or ReLU)
+ *    and both conv gradients as im2col blocks through its multi-threaded SIMD gemm, and every
+ *    matmul above through that gemm as well.
+ *  - Slice and Unpack: the stock kernels copy the whole input out of the heap for every slice,
+ *    so unstacking a (B, T, F) sequence into T steps copied it T times (a tenth of a paper-size
+ *    CfC training step); these read it in place.
  * NHWC only (the wasm Conv2D forward itself accepts nothing else).
  *
  * Memory: tensors live on the wasm heap; `typedArrayFromHeap` views are taken only after the last
@@ -16,10 +22,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { NativeAddon, NativeConvGeometry, nativeKernels, setPortableOffload } from './native';
 
 type Attrs = Record<string, unknown>;
 type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: BackendWasm; attrs: Attrs };
 type WasmKernel = (args: KernelArgs) => tf.TensorInfo;
+/** Unpack returns several tensors. */
+type AnyWasmKernel = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
 let registered = false;
 /** The stock kernels replaced, kept for A/B benchmarks (bench/encoder.ts). */
@@ -33,7 +42,16 @@ export function registerWasmTrainingKernels(): void {
   const ops: WasmOps = { matMul: matMul.kernelFunc as WasmKernel, transpose: transpose.kernelFunc as WasmKernel };
   replace(matMul, (args) => batchMatMul(args, ops));
   replace(original('Conv2DBackpropInput'), (args) => conv2DBackpropInput(args, ops));
+  for (const name of ['Conv2D', 'FusedConv2D']) {
+    const stockKernel = original(name).kernelFunc as unknown as WasmKernel;
+    replace(original(name), (args) => nativeConv2D(args) ?? stockKernel(args));
+  }
+  for (const [name, input, kernel] of [['Slice', 'x', slice], ['Unpack', 'value', unpack]] as const) {
+    const stockKernel = original(name).kernelFunc as unknown as AnyWasmKernel;
+    replace(original(name), (args) => (onHeap(args.inputs[input]) ? kernel(args) : stockKernel(args)));
+  }
   tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: asKernel((args) => conv2DBackpropFilter(args, ops)) });
+  setPortableOffload(xnnpackProduct);
   registered = true;
 }
 
@@ -54,13 +72,13 @@ export function replacedWasmKernels(): readonly tf.KernelConfig[] {
 }
 
 /** Swaps the kernel function, keeping the original's setup (its cwrap'd wasm entry points). */
-function replace(config: tf.KernelConfig, kernelFunc: WasmKernel): void {
+function replace(config: tf.KernelConfig, kernelFunc: AnyWasmKernel): void {
   stock.push(config);
   tf.unregisterKernel(config.kernelName, 'wasm');
   tf.registerKernel({ ...config, kernelFunc: asKernel(kernelFunc) });
 }
 
-function asKernel(f: WasmKernel): tf.KernelFunc {
+function asKernel(f: AnyWasmKernel): tf.KernelFunc {
   return f as unknown as tf.KernelFunc;
 }
 
@@ -85,6 +103,11 @@ const MIN_ROWS_TO_TRANSPOSE_B = 16;
 
 function batchMatMul(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
+  const addon = nativeKernels();
+  if (addon) {
+    const out = nativeBatchMatMul(args, addon);
+    if (out) return out;
+  }
   if (!attrs.transposeA && !attrs.transposeB) return ops.matMul(args);
   // Transposing A always pays: it is the operand the matmul reads as is.
   const a = attrs.transposeA ? transposeLast2(inputs.a, backend, ops) : inputs.a;
@@ -95,6 +118,132 @@ function batchMatMul(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
   if (a !== inputs.a) backend.disposeData(a.dataId);
   if (b !== inputs.b) backend.disposeData(b.dataId);
   return out;
+}
+
+/** The part of `from` (row-major `shape`) at `begin` of `size`, into `to`: contiguous runs copied straight across. */
+function copySlice(from: tf.TypedArray, shape: number[], begin: number[], size: number[], to: tf.TypedArray): void {
+  const rank = shape.length;
+  const strides = shape.map((_, d) => tf.util.sizeFromShape(shape.slice(d + 1)));
+  // The innermost axis the slice cuts: every axis after it is whole, so each run is contiguous.
+  let inner = rank - 1;
+  while (inner > 0 && begin[inner] === 0 && size[inner] === shape[inner]) inner--;
+  const run = size[inner] * strides[inner];
+  const index = new Array<number>(inner).fill(0); // position over the outer axes
+  const runs = tf.util.sizeFromShape(size.slice(0, inner));
+  for (let r = 0; r < runs; r++) {
+    let offset = begin[inner] * strides[inner];
+    for (let d = 0; d < inner; d++) offset += (begin[d] + index[d]) * strides[d];
+    to.set(from.subarray(offset, offset + run), r * run);
+    for (let d = inner - 1; d >= 0 && ++index[d] === size[d]; d--) index[d] = 0;
+  }
+}
+
+/** Strings and scalars stay with the stock kernels (strings do not live on the heap). */
+const onHeap = (x: tf.TensorInfo) => x.dtype !== 'string' && x.shape.length > 0;
+
+function slice(args: KernelArgs): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs;
+  const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin as number[], attrs.size as number[]);
+  const out = backend.makeOutput(size, x.dtype);
+  // Views only after the last allocation (makeOutput may grow the heap).
+  if (tf.util.sizeFromShape(size) > 0) copySlice(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+  return out;
+}
+
+/** tf.unstack: one slice per index of `axis`, that axis dropped. */
+function unpack(args: KernelArgs): tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const { value } = inputs;
+  const rank = value.shape.length;
+  const axis = (attrs.axis as number) < 0 ? (attrs.axis as number) + rank : (attrs.axis as number);
+  const outShape = value.shape.filter((_, d) => d !== axis);
+  const outs = Array.from({ length: value.shape[axis] }, () => backend.makeOutput(outShape, value.dtype));
+  const size = value.shape.slice();
+  size[axis] = 1;
+  const begin = new Array<number>(rank).fill(0);
+  if (tf.util.sizeFromShape(outShape) === 0) return outs;
+  const from = backend.typedArrayFromHeap(value);
+  outs.forEach((out, i) => {
+    begin[axis] = i;
+    copySlice(from, value.shape, begin, size, backend.typedArrayFromHeap(out));
+  });
+  return outs;
+}
+
+/**
+ * The fused ops' products through the wasm matmul (XNNPACK, ~20 GFLOP/s here against ~1.5 for
+ * the TypeScript loop) when the addon is absent; not while another backend is in use. The
+ * nested ops are not taped (tfjs records no op run inside another's kernel).
+ */
+function xnnpackProduct(c: Float32Array, a: Float32Array, b: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, accumulate: boolean): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  const product = tf.tidy(() => tf.matMul(tf.tensor2d(a.subarray(0, m * k), transA ? [k, m] : [m, k]), tf.tensor2d(b.subarray(0, k * n), transB ? [n, k] : [k, n]), transA, transB));
+  const v = product.dataSync() as Float32Array;
+  product.dispose();
+  if (!accumulate) c.set(v);
+  else for (let i = 0; i < m * n; i++) c[i] += v[i];
+  return true;
+}
+
+/** The heap view of a tensor; take it only after the kernel's last allocation. */
+const heap = (backend: BackendWasm, t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+
+/** [..., M, K] · [..., K, N] (either transposed) per batch entry; null (stock) for partial broadcasts or non-float32. */
+function nativeBatchMatMul(args: KernelArgs, addon: NativeAddon): tf.TensorInfo | null {
+  const { inputs, backend, attrs } = args;
+  const { a, b } = inputs;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const [ta, tb] = [Boolean(attrs.transposeA), Boolean(attrs.transposeB)];
+  const [ra, rb] = [a.shape.length, b.shape.length];
+  const [m, k] = ta ? [a.shape[ra - 1], a.shape[ra - 2]] : [a.shape[ra - 2], a.shape[ra - 1]];
+  const n = tb ? b.shape[rb - 2] : b.shape[rb - 1];
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const [batch, batchA, batchB] = [outer, a.shape.slice(0, -2), b.shape.slice(0, -2)].map((s) => tf.util.sizeFromShape(s));
+  if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return null;
+  const out = backend.makeOutput([...outer, m, n], 'float32');
+  const [av, bv, ov] = [heap(backend, a), heap(backend, b), heap(backend, out)];
+  for (let i = 0; i < batch; i++) {
+    const at = batchA === 1 ? 0 : i * m * k;
+    const bt = batchB === 1 ? 0 : i * k * n;
+    addon.gemm(ov.subarray(i * m * n, (i + 1) * m * n), av.subarray(at, at + m * k), bv.subarray(bt, bt + k * n), m, n, k, ta, tb, false);
+  }
+  return out;
+}
+
+/** Conv2D / FusedConv2D with bias and linear or ReLU activation, NHWC, no dilation; null (stock) otherwise. */
+function nativeConv2D(args: KernelArgs): tf.TensorInfo | null {
+  const addon = nativeKernels();
+  const { inputs, backend, attrs } = args;
+  const { x, filter, bias } = inputs;
+  const activation = (attrs.activation as string | undefined) ?? 'linear';
+  const dilations = attrs.dilations as number | [number, number] | undefined;
+  const undilated = dilations === undefined || [dilations].flat().every((d) => d === 1);
+  if (!addon || !undilated || (activation !== 'linear' && activation !== 'relu') || (attrs.dataFormat ?? 'NHWC') !== 'NHWC' || x.dtype !== 'float32') return null;
+  const c = convInfo(x.shape, filter.shape, attrs);
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== c.outChannels)) return null;
+  const out = backend.makeOutput([c.batchSize, c.outHeight, c.outWidth, c.outChannels], 'float32');
+  addon.conv2d({ ...geometry(c, activation === 'relu'), x: heap(backend, x), filter: heap(backend, filter), bias: bias ? heap(backend, bias) : null, out: heap(backend, out) });
+  return out;
+}
+
+function geometry(c: tf.backend_util.Conv2DInfo, relu = false): NativeConvGeometry {
+  return {
+    batch: c.batchSize,
+    inH: c.inHeight,
+    inW: c.inWidth,
+    inC: c.inChannels,
+    outH: c.outHeight,
+    outW: c.outWidth,
+    outC: c.outChannels,
+    kH: c.filterHeight,
+    kW: c.filterWidth,
+    strideH: c.strideHeight,
+    strideW: c.strideWidth,
+    padTop: c.padInfo.top,
+    padLeft: c.padInfo.left,
+    relu: relu ? 1 : 0,
+  };
 }
 
 /** The geometry of an NHWC conv, from tfjs's own shape/padding rules. */
@@ -126,6 +275,12 @@ function conv2DBackpropFilter(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
   const c = convInfo(x.shape, filterShape, attrs);
   const n = c.batchSize * c.outHeight * c.outWidth;
   const k = c.filterHeight * c.filterWidth * c.inChannels;
+  const addon = nativeKernels();
+  if (addon) {
+    const dw = backend.makeOutput(filterShape, 'float32');
+    addon.conv2dBackpropFilter({ ...geometry(c), x: heap(backend, x), dy: heap(backend, dy), dw: heap(backend, dw) });
+    return dw;
+  }
   const colsT = backend.makeOutput([1, k, n], 'float32');
   im2colTransposed(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(colsT) as Float32Array, c);
   const dw = ops.matMul({ inputs: { a: colsT, b: view(dy, [1, n, c.outChannels]) }, backend, attrs: { transposeA: false, transposeB: false } });
@@ -141,6 +296,12 @@ function conv2DBackpropInput(args: KernelArgs, ops: WasmOps): tf.TensorInfo {
   const c = convInfo(inputShape, filter.shape, attrs);
   const n = c.batchSize * c.outHeight * c.outWidth;
   const k = c.filterHeight * c.filterWidth * c.inChannels;
+  const addon = nativeKernels();
+  if (addon) {
+    const dx = backend.makeOutput(inputShape, 'float32');
+    addon.conv2dBackpropInput({ ...geometry(c), filter: heap(backend, filter), dy: heap(backend, dy), dx: heap(backend, dx) });
+    return dx;
+  }
   const filterT = transposeLast2(view(filter, [1, k, c.outChannels]), backend, ops);
   const cols = ops.matMul({ inputs: { a: view(dy, [1, n, c.outChannels]), b: filterT }, backend, attrs: { transposeA: false, transposeB: false } });
   backend.disposeData(filterT.dataId);
