@@ -373,7 +373,7 @@ static void conv_blocks(conv_job *j, int chunk, int i, int which) {
       for (int r = 0; r < rows; r++) {
         float *o = out + (size_t)r * N;
         if (c->bias) for (int n = 0; n < N; n++) o[n] += c->bias[n];
-        if (c->relu) for (int n = 0; n < N; n++) o[n] = o[n] > 0 ? o[n] : 0;
+        if (c->relu) for (int n = 0; n < N; n++) o[n] = o[n] < 0 ? 0 : o[n]; /* NaN stays NaN */
       }
     } else if (which == CONV_FILTER) {
       /* dW (K × N) += colsᵀ · dy over the block; narrow: dWᵀ (N × K) += dyᵀ · cols (the caller transposes). */

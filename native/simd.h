@@ -25,8 +25,10 @@ static inline void store_part(float *p, vec v, int n) {
 }
 
 static inline vec vselect(ivec mask, vec a, vec b) { return (vec)((mask & (ivec)a) | (~mask & (ivec)b)); }
-static inline vec vmin(vec a, vec b) { return vselect(a < b, a, b); }
-static inline vec vmax(vec a, vec b) { return vselect(a > b, a, b); }
+/* A NaN in `a` stays NaN (the comparison is false, so `a` is kept): a clamp must not turn a
+   diverged value into a finite one, or NaN would pass unseen through training and inference. */
+static inline vec vmin(vec a, vec b) { return vselect(a > b, b, a); }
+static inline vec vmax(vec a, vec b) { return vselect(a < b, b, a); }
 
 /* e^x, relative error < 2e-7 on [−87, 88] (Cephes' expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial). */
 static inline vec vexp(vec x) {

@@ -62,6 +62,16 @@ describe('native kernels', function () {
     });
   }
 
+  it('keeps NaN through the activations (a clamp must not hide a diverged value)', () => {
+    const pre = Float32Array.of(NaN, Infinity, -Infinity, 0.5);
+    for (const [code, name] of [[0, 'lecun_tanh'], [1, 'silu'], [2, 'relu'], [3, 'tanh']] as const) {
+      const out = new Float32Array(pre.length);
+      addon!.cfcActivation(code, pre, out);
+      assert.ok(Number.isNaN(out[0]), `${name}(NaN) = ${out[0]}`);
+      assert.ok(Number.isFinite(out[3]), `${name}(0.5) = ${out[3]}`);
+    }
+  });
+
   it('refuses arrays shorter than the sizes and non-float arrays', () => {
     const f = (n: number) => new Float32Array(n);
     assert.throws(() => addon!.gemm(f(5), f(6), f(6), 2, 3, 3, false, false, false), RangeError);
