@@ -81,10 +81,7 @@ export class DriveNode {
     return drive;
   }
 
-  get name(): string {
-    return this.node.name;
-  }
-
+  /** The node on its transport: its parameters and lifecycle, as ROS tooling sees them. */
   get transportNode(): TransportNode {
     return this.node;
   }

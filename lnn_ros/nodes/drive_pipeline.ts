@@ -405,7 +405,7 @@ export class DrivePipeline {
     }
   }
 
-  publishStop(): void {
+  private publishStop(): void {
     const now = this.node.now();
     this.shaper.stop(now, this.command);
     this.publishCommand(now);
