@@ -4,7 +4,7 @@ camera, IMU, cmd_vel, odometry and clock; simulator:=embedded runs the package's
 instead (config/sim.yaml), and needs no Gazebo packages."""
 import os
 
-from ament_index_python.packages import get_package_share_directory
+from ament_index_python.packages import PackageNotFoundError, get_package_share_directory
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription, OpaqueFunction
 from launch.launch_description_sources import PythonLaunchDescriptionSource
@@ -31,7 +31,11 @@ def simulator(context):
     if kind != 'gazebo':
         raise RuntimeError(f"simulator:={kind}: expected gazebo or embedded")
     headless = '-s ' if LaunchConfiguration('headless').perform(context) == 'true' else ''
-    gz_sim = os.path.join(get_package_share_directory('ros_gz_sim'), 'launch', 'gz_sim.launch.py')
+    try:
+        gz_sim = os.path.join(get_package_share_directory('ros_gz_sim'), 'launch', 'gz_sim.launch.py')
+    except PackageNotFoundError:
+        raise RuntimeError('simulator:=gazebo needs ros_gz_sim and ros_gz_bridge '
+                           '(apt install ros-$ROS_DISTRO-ros-gz); simulator:=embedded needs no Gazebo') from None
     return [
         IncludeLaunchDescription(PythonLaunchDescriptionSource(gz_sim),
                                  launch_arguments={'gz_args': f"{headless}-r {LaunchConfiguration('world').perform(context)}"}.items()),

@@ -33,7 +33,7 @@ describe('launch files (against stand-ins of launch_ros)', () => {
   });
 
   it('sim.launch.py with Gazebo (the default) needs ros_gz_sim, and says so', () => {
-    assert.match(launch('sim.launch.py').error!, /PackageNotFoundError: 'ros_gz_sim'/);
+    assert.match(launch('sim.launch.py').error!, /simulator:=gazebo needs ros_gz_sim and ros_gz_bridge \(apt install ros-\$ROS_DISTRO-ros-gz\)/);
   });
 
   it('drive.launch.py starts a plain node, or a managed one given --managed', () => {
