@@ -27,8 +27,8 @@ export interface ClosedLoopResult extends SimRunResult {
 
 export interface ClosedLoopSaliency {
   method: SaliencyMethod;
-  /** Each map drive_node computed, with that frame's shares of attention. */
-  onFrame?: (frame: SaliencyFrame, shares: AttentionSummary) => void;
+  /** Each map drive_node computed, with that frame's shares of attention (null: a map without mass). */
+  onFrame?: (frame: SaliencyFrame, shares: AttentionSummary | null) => void;
 }
 
 /** drive_node's `saliency.rate` for a map of every frame. */
@@ -54,8 +54,7 @@ async function attentionProbe(transport: InProcessTransport, sim: SimNode, o: Cl
   const onSaliency = (f: SaliencyFrame) => {
     if (f.stamp !== labelled) throw new Error(`saliency map of frame ${f.stamp}, but the frame last classified is ${labelled}`);
     f.preprocessor.toSource(f.map, { width, height }, onCamera);
-    const shares = tally.add(labels, onCamera);
-    if (shares) o.onFrame?.(f, shares);
+    o.onFrame?.(f, tally.add(labels, onCamera));
   };
   return { node, tally, onSaliency };
 }

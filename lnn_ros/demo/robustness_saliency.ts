@@ -31,7 +31,8 @@ export class TypicalMap {
   private readonly edge: number[] = [];
   private readonly kept: Array<{ edge: number; width: number; height: number; data: Uint8Array }> = [];
 
-  add(frame: SaliencyFrame, shares: AttentionSummary): void {
+  add(frame: SaliencyFrame, shares: AttentionSummary | null): void {
+    if (!shares) return;
     const edge = shares.classes.road_edge.attention_fraction;
     if (this.edge.length % KEEP_EVERY === 0) this.kept.push({ edge, ...frame.overlay, data: frame.overlay.data.slice() });
     this.edge.push(edge);

@@ -59,7 +59,7 @@ function chunk(type: string, data: Buffer): Buffer {
   return out;
 }
 
-/** An APNG file of equally sized rgb8 frames shown `delayMs` each, looping. */
+/** An APNG file of equally sized rgb8 frames, looping. */
 export class ApngWriter {
   private readonly fd: number;
   private frames = 0;
@@ -68,14 +68,12 @@ export class ApngWriter {
   private sequence = 0;
   private size: { width: number; height: number } | null = null;
 
-  constructor(
-    readonly file: string,
-    private readonly delayMs: number,
-  ) {
+  constructor(readonly file: string) {
     this.fd = fs.openSync(file, 'w');
   }
 
-  addFrame(width: number, height: number, rgb: Uint8Array): void {
+  /** Appends a frame shown for `delayMs` (whole ms, 1 to 65535). */
+  addFrame(width: number, height: number, rgb: Uint8Array, delayMs: number): void {
     if (this.size && (this.size.width !== width || this.size.height !== height)) {
       throw new RangeError(`${this.file}: frame ${this.frames} is ${width}×${height}, the animation ${this.size.width}×${this.size.height}`);
     }
@@ -92,7 +90,7 @@ export class ApngWriter {
     fctl.writeUInt32BE(width, 4);
     fctl.writeUInt32BE(height, 8);
     // x, y offsets 0; delay as a fraction of a second; dispose none, blend source.
-    fctl.writeUInt16BE(Math.max(1, Math.round(this.delayMs)), 20);
+    fctl.writeUInt16BE(Math.min(65535, Math.max(1, Math.round(delayMs))), 20);
     fctl.writeUInt16BE(1000, 22);
     out.push(chunk('fcTL', fctl));
     for (const c of parts.filter((p) => p.type === 'IDAT')) {
@@ -106,6 +104,11 @@ export class ApngWriter {
     }
     fs.writeSync(this.fd, Buffer.concat(out));
     this.frames++;
+  }
+
+  /** Closes the file unfinished (not a valid image): for output that is being discarded. */
+  abandon(): void {
+    fs.closeSync(this.fd);
   }
 
   /** Ends the file (writes its frame count); an animation needs at least one frame. */
