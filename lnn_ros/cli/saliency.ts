@@ -25,7 +25,8 @@ import { Interrupt } from './interrupt';
 const HELP = `usage: lnn-ros saliency --policy DIR (--bag BAG | --sim [--condition NAME] [--road N] [--seconds S]) --out OUT
          [--method ${SALIENCY_METHODS.join('|')}] [--backend ${BACKEND_NAMES.join('|')}] [--overwrite]
 
-Runs the policy through drive_node — on a bag's frames and IMU (replayed as on the robot), or
+Runs the policy through drive_node — on a bag's frames and IMU (replayed as on the robot,
+stepping on frames as config/drive.yaml does), or
 driving the embedded simulator closed-loop (--sim: road --road, default 101, for --seconds of sim
 time, default 20, under --condition, default summer) — and writes, for every camera step, the
 saliency map over the frame the policy saw: OUT/frames/NNNNNN.png, all of them as one animated
@@ -141,11 +142,14 @@ function attentionReport(a: AttentionSummary): Record<string, unknown> {
   };
 }
 
-/** The bag's policy inputs through drive_node, as `eval` replays them, with a map at every camera step. */
+/**
+ * The bag's policy inputs through drive_node, replayed as `eval` does, stepping on camera frames
+ * as the shipped config/drive.yaml does (the IMU averaged between them), with a map at every step.
+ */
 async function replayThroughDriveNode(policy: string, bag: string, method: SaliencyMethod, writer: FrameWriter, interrupt: Interrupt): Promise<void> {
   const { inputs } = policyTopics(policy);
   const transport = new InProcessTransport({ log: () => undefined });
-  const params = { use_sim_time: true, policy: path.resolve(policy), policy_state: { rate: 0 }, watchdog: { timeout: 1e6, period: 1e3 }, saliency: { rate: EVERY_FRAME, method } };
+  const params = { use_sim_time: true, policy: path.resolve(policy), step_on: 'camera', policy_state: { rate: 0 }, watchdog: { timeout: 1e6, period: 1e3 }, saliency: { rate: EVERY_FRAME, method } };
   const drive = await DriveNode.start(transport, { params }, { onSaliency: (f) => writer.add(f) });
   try {
     await replayBag(transport, bag, inputs, { interrupt });
