@@ -111,6 +111,7 @@ describe('saliency maps', function () {
     const mapped = new PolicyRunner(policy);
     for (const r of [plain, mapped]) r.setVector([0.1]);
     const map = new Float32Array(12 * 20);
+    const tensors = tf.memory().numTensors;
     for (let k = 0; k < 4; k++) {
       const frame = Float32Array.from({ length: 12 * 20 * 3 }, (_, i) => Math.cos(i * 0.3 + k));
       plain.setImage(frame);
@@ -119,6 +120,7 @@ describe('saliency maps', function () {
       mapped.saliency(map);
       assert.ok(Math.max(...map) === 1 && Math.min(...map) >= 0);
     }
+    assert.equal(tf.memory().numTensors, tensors, 'no tensor left behind');
     // A second step on the same frame has no map of its own.
     mapped.step(0.05);
     assert.throws(() => mapped.saliency(map), /no saliency map was asked for with the frame of the last step/);
