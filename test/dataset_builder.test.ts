@@ -319,6 +319,28 @@ print(json.dumps({'arrays': res, 'featureDim': json.loads(header['__metadata__']
     await assert.rejects(new DatasetBuilder(loadDatasetConfig(file), { bags: [bag] }).build(), (e: unknown) => e instanceof ConfigError && e.key === 'inputs[0].image');
   });
 
+  it('lays a map over its output back over the source image (NaN outside the crop), and undoes the normalisation for display', () => {
+    const spec = { color: 'rgb' as const, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], crop: { x: 2, y: 1, width: 16, height: 8 }, resize: { width: 8, height: 4 } };
+    const p = new ImagePreprocessor(spec);
+    // A ramp over the output's columns: each source column inside the crop gets the output coordinate it falls on.
+    const map = Float32Array.from({ length: 8 * 4 }, (_, i) => i % 8);
+    const source = new Float32Array(20 * 10);
+    p.toSource(map, { width: 20, height: 10 }, source);
+    for (let y = 0; y < 10; y++) {
+      for (let x = 0; x < 20; x++) {
+        const v = source[y * 20 + x];
+        if (y < 1 || y >= 9 || x < 2 || x >= 18) assert.ok(Number.isNaN(v), `(${x}, ${y}) is outside the crop`);
+        else assert.ok(Math.abs(v - Math.min(7, Math.max(0, (x - 2 + 0.5) / 2 - 0.5))) < 1e-6, `(${x}, ${y}): ${v}`);
+      }
+    }
+    const rgb = new Uint8Array(8 * 4 * 3);
+    p.toRgb8(Float32Array.from({ length: 8 * 4 * 3 }, (_, i) => ((i % 256) / 255 - 0.5) / 0.25), rgb);
+    assert.deepEqual(Array.from(rgb), Array.from({ length: 8 * 4 * 3 }, (_, i) => i % 256));
+    const grey = new Uint8Array(3);
+    new ImagePreprocessor({ color: 'mono', mean: [0], std: [1] }).toRgb8(Float32Array.of(2), grey);
+    assert.deepEqual(Array.from(grey), [255, 255, 255], 'mono as grey, clipped to the displayable range');
+  });
+
   it('reads every raw encoding and PNG alike', () => {
     const w = 5;
     const h = 4;

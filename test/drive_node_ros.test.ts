@@ -196,6 +196,49 @@ describe('drive_node as a ROS 2 node', function () {
     s.drive.stop();
   });
 
+  it('publishes the live saliency map (rgb8) at most at saliency.rate, with its cost in diagnostics; none by default', async () => {
+    interface Image { header: { stamp: { sec: number; nanosec: number }; frame_id: string }; width: number; height: number; encoding: string; step: number; data: Uint8Array }
+    const listen = async (s: Awaited<ReturnType<typeof setup>>) => {
+      const images: Image[] = [];
+      const node = await s.transport.createNode('viewer');
+      node.createSubscription<Image>('sensor_msgs/msg/Image', '/lnn/saliency', RELIABLE, (m) => images.push(m));
+      return images;
+    };
+    const values = (s: Awaited<ReturnType<typeof setup>>) => s.statuses[s.statuses.length - 1].values.map((v) => v.key);
+    const off = await setup();
+    const none = await listen(off);
+    for (let i = 0; i < 20; i++) off.tick();
+    assert.equal(none.length, 0);
+    assert.equal(off.drive.transportNode.getParameter('saliency.rate'), 0, 'declared, off');
+    assert.ok(!values(off).some((k) => k.startsWith('saliency_ms')));
+    off.drive.stop();
+
+    const s = await setup({ saliency: { rate: 5 } });
+    const images = await listen(s);
+    for (let i = 0; i < 40; i++) s.tick(); // 2 s of 20 Hz frames
+    assert.ok(images.length >= 9 && images.length <= 11, `${images.length} maps in 2 s at 5 Hz`);
+    const image = images[images.length - 1];
+    // The 64×24 frame the policy saw, enlarged 5×.
+    assert.deepEqual([image.encoding, image.width, image.height, image.step, image.data.length], ['rgb8', 320, 120, 960, 320 * 120 * 3]);
+    assert.equal(image.header.frame_id, 'camera');
+    const stamps = images.map((m) => m.header.stamp.sec * 1e9 + m.header.stamp.nanosec);
+    assert.ok(stamps.every((t) => t % STEP_NS === 0), 'stamped with the frame it explains');
+    assert.ok(stamps.slice(1).every((t, i) => t - stamps[i] >= 2e8), 'at most 5 a second');
+    assert.ok(image.data.some((v) => v !== 128), 'heat over the grey frame');
+    assert.ok(values(s).includes('saliency_ms.p50') && values(s).includes('saliency_ms.p99'));
+    const node = s.drive.transportNode;
+    assert.equal(node.setParameters([{ name: 'saliency.method', value: 'gradient' }, { name: 'saliency.rate', value: 100 }]), null);
+    const before = images.length;
+    for (let i = 0; i < 10; i++) s.tick();
+    assert.equal(images.length - before, 10, 'every frame at a rate above the frame rate');
+    assert.match(node.setParameters([{ name: 'saliency.method', value: 'attention' }])!, /saliency\.method: 'attention' is not one of: visual_backprop, gradient/);
+    assert.equal(node.setParameters([{ name: 'saliency.rate', value: 0 }]), null);
+    const stopped = images.length;
+    for (let i = 0; i < 10; i++) s.tick();
+    assert.equal(images.length, stopped, 'rate 0: off again');
+    s.drive.stop();
+  });
+
   it('as a managed node: configure loads and checks, activate commands, deactivate stops, cleanup releases', async () => {
     const s = await setup({}, { managed: true });
     const node = s.drive.transportNode;

@@ -6,7 +6,19 @@ import * as path from 'node:path';
 import { runRobustness } from '../lnn_ros/demo/robustness';
 import { main } from '../lnn_ros/cli/main';
 import { readRobustnessResults, robustnessCharts, robustnessTable, RobustnessRun, summariseRuns, writeRobustnessBenchmarks, writeRobustnessReport } from '../lnn_ros/demo/robustness_report';
+import { attentionVsRoad, saliencyTable, spearman, summariseAttention, typicalMapFile } from '../lnn_ros/demo/robustness_saliency';
+import type { AttentionSummary } from '../lnn_ros/sim/attention';
 import { useBackend } from './helpers/tf';
+
+/** A run's attention: `edge` of it on road edges (10 % of the area), `horizon` in the horizon band, the rest on the road. */
+function attention(edge: number, horizon: number, frames = 10): AttentionSummary {
+  const share = (area_fraction: number, attention_fraction: number) => ({ area_fraction, attention_fraction });
+  return {
+    frames,
+    classes: { road_edge: share(0.1, edge), road: share(0.3, 1 - edge), verge: share(0.2, 0), sky: share(0.4, 0) },
+    horizon_band: share(0.2, horizon),
+  };
+}
 
 function run(model: string, seed: number, condition: string, road: number, events: number, crossTrack: number, seconds = 10): RobustnessRun {
   return {
@@ -79,6 +91,7 @@ describe('robustness experiment', () => {
     const results = await runRobustness({
       out, command: 'lnn-ros robustness (test)', models: ['feedforward', 'cfc'], conditions: ['summer', 'night'], trainRoads: [1], recordSeconds: 12, seeds: [1, 2],
       training: { image: { width: 64, height: 24 }, epochs: 1 }, testRoads: [101], laps: 1, seconds: 3, log: (l) => lines.push(l),
+      saliency: { method: 'visual_backprop', conditions: ['night'] },
     });
     const cells = summariseRuns(results.runs);
     assert.deepEqual(cells.map((c) => `${c.model}/${c.condition}/${c.runs}`), ['feedforward/summer/2', 'feedforward/night/2', 'cfc/summer/2', 'cfc/night/2']);
@@ -93,6 +106,11 @@ describe('robustness experiment', () => {
     assert.ok(saved.wall_seconds! > 0);
     assert.match(fs.readFileSync(path.join(out, 'table.md'), 'utf8'), /2 training seeds/);
     for (const svg of ['off_road.svg', 'cross_track.svg']) assert.match(fs.readFileSync(path.join(out, svg), 'utf8'), /^<svg/);
+    // Where they look, in night only: 3 s of 20 Hz frames per run, a typical map each, and the figure.
+    for (const r of saved.runs) assert.equal(r.attention?.frames ?? 0, r.condition === 'night' ? 60 : 0, `${r.model} ${r.condition}`);
+    for (const r of saved.runs.filter((x) => x.condition === 'night')) assert.ok(fs.existsSync(path.join(out, typicalMapFile(r))), typicalMapFile(r));
+    assert.ok(fs.statSync(path.join(out, 'saliency_maps.png')).size > 0);
+    assert.match(fs.readFileSync(path.join(out, 'table.md'), 'utf8'), /\| feedforward \| night \| [\d.]+ \| [\d.]+ ± [\d.]+ \|/);
     assert.ok(lines.some((l) => /feedforward seed 2 \(FeedForward \(16\)\) in night/.test(l)), lines.join('\n'));
   });
 
@@ -117,6 +135,37 @@ describe('robustness experiment', () => {
     assert.match(text, /<!-- end robustness -->\n\nhand-written after\n$/);
     assert.equal(fs.readFileSync(path.join(root, 'bench', 'robustness.md'), 'utf8').trim(), text.split('<!-- begin robustness -->\n')[1].split('\n<!-- end robustness -->')[0]);
     for (const svg of ['robustness_off_road.svg', 'robustness_cross_track.svg']) assert.match(fs.readFileSync(path.join(root, 'bench', svg), 'utf8'), /^<svg/);
+  });
+
+  it('sums attention up per model and condition over seeds, and ranks it against staying on the road', () => {
+    const runs: RobustnessRun[] = [
+      // Seed 1: roads 101 (10 frames, 0.2 on edges) and 102 (30 frames, 0.6): 0.5 frame-weighted; seed 2: 0.3.
+      { ...run('ltc', 1, 'winter', 101, 0, 0.1), attention: attention(0.2, 0.1) },
+      { ...run('ltc', 1, 'winter', 102, 0, 0.1), attention: attention(0.6, 0.1, 30) },
+      { ...run('ltc', 2, 'winter', 101, 1, 2), attention: attention(0.3, 0.4) },
+      { ...run('ltc', 2, 'winter', 102, 1, 2), attention: attention(0.3, 0.4) },
+      { ...run('cfc', 1, 'winter', 101, 2, 3), attention: attention(0.1, 0.5) },
+      { ...run('cfc', 1, 'winter', 102, 0, 0.1), attention: attention(0.1, 0.5) },
+      { ...run('cfc', 1, 'summer', 101, 0, 0.1), attention: attention(0.4, 0.2) },
+      run('cfc', 1, 'night', 101, 0, 0.1), // not a saliency condition: no attention
+    ];
+    const cells = summariseAttention(runs);
+    assert.deepEqual(cells.map((c) => `${c.model}/${c.condition}/${c.seeds}/${c.frames}`), ['ltc/winter/2/60', 'cfc/summer/1/10', 'cfc/winter/1/20']);
+    const edge = cells[0].classes.road_edge;
+    assert.ok(Math.abs(edge.attention.mean - 0.4) < 1e-12 && Math.abs(edge.attention.sd - Math.sqrt(0.02)) < 1e-12, JSON.stringify(edge));
+    assert.equal(edge.area, 0.1);
+    // Winter, per policy: ltc 1 (edge 0.5, horizon 0.1, clean 1), ltc 2 (0.3, 0.4, 0), cfc 1 (0.1, 0.5, 0.5).
+    const [winter, all] = attentionVsRoad(runs);
+    assert.deepEqual([winter.scope, winter.points, all.scope, all.points], ['winter', 3, 'out of distribution', 3]);
+    assert.ok(Math.abs(winter.edge - spearman([0.5, 0.3, 0.1], [1, 0, 0.5])) < 1e-12);
+    assert.ok(Math.abs(winter.edge - 0.5) < 1e-12 && Math.abs(winter.horizon - -0.5) < 1e-12, JSON.stringify(winter));
+    assert.equal(spearman([1, 2, 3, 4], [10, 20, 20, 30]), spearman([1, 2, 3, 4], [1, 2.5, 2.5, 4]), 'ties share their mean rank');
+    assert.ok(Number.isNaN(spearman([1, 2, 3], [1, 1, 1])));
+    const md = saliencyTable(runs, 'maps.png');
+    assert.match(md, /\| ltc \| winter \| 10\.0 \| 40\.0 ± 14\.1 \| 4\.00 \|/);
+    assert.match(md, /\| winter \| 3 \| 0\.50 \| -0\.50 \|/);
+    assert.match(md, /!\[typical VisualBackProp maps: rows ltc, cfc; columns winter, summer\]\(maps\.png\)/);
+    assert.equal(saliencyTable(RUNS, null), '', 'nothing without attention');
   });
 
   it('--from re-renders an experiment in place only with --overwrite, keeping its bags and policies', async () => {

@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { PinholeCamera, PinholeCameraOptions } from '../lnn_ros/sim/camera';
+import { AttentionTally, mergeAttention } from '../lnn_ros/sim/attention';
 import { Condition, CONDITIONS_DIR } from '../lnn_ros/sim/conditions';
+import { PIXEL_CLASSES } from '../lnn_ros/sim/renderer';
 import { Road } from '../lnn_ros/sim/road';
 import { Simulator } from '../lnn_ros/sim/simulator';
 
@@ -135,5 +137,57 @@ describe('sim camera', () => {
     const ms = process.cpuUsage(start).user / 1e3 / n;
     // Generous against a busy machine; typically ~0.6 ms.
     assert.ok(ms < 3, `${ms.toFixed(2)} ms per frame`);
+  });
+
+  it('labels each pixel by what it shows: sky above the horizon, road, road edges and verges where they are, whatever the weather', () => {
+    const labelsIn = (condition: string) => {
+      const sim = new Simulator({ seed: 1, road: stadium(), condition: Condition.named(condition), start: { s: 20 } });
+      const labels = new Uint8Array(sim.camera.width * sim.camera.height);
+      const s = sim.vehicle.state;
+      sim.renderer.classify(s.x, s.y, s.yaw, labels);
+      return { sim, labels };
+    };
+    const { sim, labels } = labelsIn('summer');
+    const { width: w, height: h } = sim.camera;
+    const horizon = sim.camera.horizonRow();
+    const name = (u: number, v: number) => PIXEL_CLASSES[labels[Math.floor(v) * w + Math.floor(u)]];
+    for (let v = 0; v < h; v++) {
+      const sky = labels.subarray(v * w, (v + 1) * w).every((l) => PIXEL_CLASSES[l] === 'sky');
+      if (v + 1 <= horizon) assert.ok(sky, `row ${v} is above the horizon (${horizon.toFixed(2)})`);
+      if (v >= horizon) assert.ok(!labels.subarray(v * w, (v + 1) * w).some((l) => PIXEL_CLASSES[l] === 'sky'), `row ${v} is below the horizon`);
+    }
+    // The car on the centre of the straight (y = 0, heading +x; the road is 7 m wide, edge lines 3.25 m off the centre).
+    const expected: Array<[number, number, string]> = [
+      [10, 0, 'road'], [20, 0, 'road'], [10, 2.6, 'road'], [10, -1.5, 'road'],
+      [10, 3.25, 'road_edge'], [10, -3.25, 'road_edge'], [20, 3.6, 'road_edge'], [10, -3.0, 'road_edge'],
+      [10, 4.0, 'verge'], [10, -6, 'verge'], [20, 8, 'verge'],
+    ];
+    for (const [forward, left, want] of expected) {
+      const p = sim.camera.projectGround(forward, left)!;
+      assert.equal(name(p.u, p.v), want, `${forward} m ahead, ${left} m left (pixel ${p.u.toFixed(1)}, ${p.v.toFixed(1)})`);
+    }
+    assert.deepEqual(labelsIn('winter').labels, labels, 'snow and fog change the colours, not what the pixels show');
+  });
+
+  it('tallies the shares of area and of attention per class and in the horizon band, frame by frame', () => {
+    // 4×2 frame, horizon at 1.5: the band (±0.2 rows) holds the bottom row, whose centre is at 1.5.
+    const [edge, road, verge, sky] = [0, 1, 2, 3];
+    const labels = Uint8Array.from([sky, sky, sky, sky, verge, edge, road, road]);
+    const tally = new AttentionTally(4, 2, 1.5);
+    // The last pixel is outside the policy's view.
+    const first = tally.add(labels, Float32Array.from([0, 0, 1, 1, 0, 2, 0, NaN]))!;
+    assert.deepEqual(first.classes.sky, { area_fraction: 4 / 7, attention_fraction: 0.5 });
+    assert.deepEqual(first.classes.road_edge, { area_fraction: 1 / 7, attention_fraction: 0.5 });
+    assert.deepEqual(first.classes.road, { area_fraction: 1 / 7, attention_fraction: 0 });
+    assert.deepEqual(first.horizon_band, { area_fraction: 3 / 7, attention_fraction: 0.5 });
+    assert.equal(tally.add(labels, new Float32Array(8)), null, 'a map without mass is not counted');
+    tally.add(labels, Float32Array.from([0, 0, 0, 0, 0, 0, 1, 1]));
+    const all = tally.summary();
+    assert.equal(all.frames, 2);
+    assert.equal(all.classes.road.attention_fraction, 0.5);
+    assert.equal(all.classes.road.area_fraction, (1 / 7 + 2 / 8) / 2);
+    const merged = mergeAttention([first, all]);
+    assert.equal(merged.frames, 3);
+    assert.equal(merged.classes.road.attention_fraction, (0 + 2 * 0.5) / 3);
   });
 });

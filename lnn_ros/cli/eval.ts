@@ -4,19 +4,16 @@
  * error of its commands against the commands recorded in the bag, with a plot of both.
  */
 import * as path from 'node:path';
-import { headerStamp } from '../bag/dataset/feature_extractor';
-import { openBag } from '../bag/open';
 import { InputError } from '../errors';
 import { writeTree } from '../io/atomic';
 import { lineChartSvg } from '../io/line_chart';
 import { directoryKind, Output } from '../io/output';
 import { initBackend } from '../kernels/backend';
-import { readYamlFile } from '../model/model_dir';
 import { DriveNode } from '../nodes/drive_node';
 import { InProcessTransport } from '../transport/in_process';
-import { RELIABLE, SENSOR_DATA } from '../transport/qos';
-import { toRosTime } from '../transport/types';
+import { RELIABLE } from '../transport/qos';
 import { option, parseCommandLine } from './args';
+import { policyTopics, replayBag } from './bag_replay';
 import { Interrupt } from './interrupt';
 
 const HELP = `usage: lnn-ros eval --model POLICY_DIR --bag BAG [--output DIR] [--tolerance S] [--overwrite]
@@ -28,12 +25,6 @@ Ctrl-C (SIGINT) or SIGTERM stops the replay, writes nothing and exits 130 / 143.
 
 /** An eval report directory, recognised by its eval.json. */
 const EVAL_OUTPUT = directoryKind('an eval report', ['eval.json']);
-
-interface Target {
-  topic: string;
-  type: string;
-  fields: string[];
-}
 
 function field(message: unknown, dotted: string): number {
   let v: unknown = message;
@@ -60,41 +51,23 @@ export async function run(argv: string[]): Promise<number> {
   const output = Output.claim(outDir, EVAL_OUTPUT, { replace: values.overwrite, inputs: [values.model, values.bag] });
   const interrupt = Interrupt.watch();
   await initBackend();
-  const policyDoc = readYamlFile(path.join(values.model, 'policy.yaml')) as { inputs?: { dataset?: Array<{ topic: string; type: string }>; target?: Target } };
-  const target = policyDoc.inputs?.target;
-  const inputs = policyDoc.inputs?.dataset;
-  if (!target || !inputs) throw new InputError(`${values.model}/policy.yaml: inputs.dataset / inputs.target missing (train it with lnn-ros train)`);
+  const { inputs, target } = policyTopics(values.model);
+  if (!target) throw new InputError(`${values.model}/policy.yaml: inputs.target missing (train it with lnn-ros train)`);
 
   const transport = new InProcessTransport({ log: () => undefined });
   const drive = await DriveNode.start(transport, { params: { use_sim_time: true, policy: path.resolve(values.model), policy_state: { rate: 0 }, watchdog: { timeout: 1e6, period: 1e3 } } });
-  const player = await transport.createNode('eval_player', { useSimTime: true });
-  const clock = player.createPublisher('rosgraph_msgs/msg/Clock', '/clock', RELIABLE);
-  const publishers = new Map(inputs.map((i) => [i.topic, player.createPublisher(i.type, i.topic, SENSOR_DATA)]));
+  const listener = await transport.createNode('eval_listener', { useSimTime: true });
   const produced: Array<{ t: number; values: number[] }> = [];
   const fields = target.fields.map((f) => f.replace(/^twist\./, ''));
-  player.createSubscription('geometry_msgs/msg/Twist', '/cmd_vel', RELIABLE, (m) => produced.push({ t: Number(player.now()) / 1e9, values: fields.map((f) => field(m, f)) }));
+  listener.createSubscription('geometry_msgs/msg/Twist', '/cmd_vel', RELIABLE, (m) => produced.push({ t: Number(listener.now()) / 1e9, values: fields.map((f) => field(m, f)) }));
   const recorded: Array<{ t: number; values: number[] }> = [];
-  const bag = await openBag(values.bag);
-  let offsetNs = 0n; // header clock − log clock, for targets without a header (sim recordings)
-  let last = 0n;
   try {
-    for await (const m of bag.messages({ topics: [...publishers.keys(), target.topic] })) {
-      const msg = m.decoded();
-      const stamp = headerStamp(msg);
-      if (m.topic === target.topic) {
-        recorded.push({ t: Number(stamp ?? m.logTimeNs + offsetNs) / 1e9, values: target.fields.map((f) => field(msg, f)) });
-        continue;
-      }
-      if (stamp === undefined) continue;
-      offsetNs = stamp - m.logTimeNs;
-      if (stamp > last) clock.publish({ clock: toRosTime(stamp) });
-      last = stamp > last ? stamp : last;
-      publishers.get(m.topic)!.publish(msg);
-      transport.flush();
-      if (await interrupt.poll()) break;
-    }
+    await replayBag(transport, values.bag, inputs, {
+      otherTopics: [target.topic],
+      onOther: (_topic, msg, timeNs) => recorded.push({ t: Number(timeNs) / 1e9, values: target.fields.map((f) => field(msg, f)) }),
+      interrupt,
+    });
   } finally {
-    bag.close();
     drive.stop();
   }
   if (interrupt.requested) return interrupt.reportStop('eval', `nothing written; ${outDir} is as it was`);

@@ -23,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   bag: { summary: 'inspect, print and convert rosbag2 recordings (info, echo, convert)', load: () => import('./bag') },
   record: { summary: 'record topics (or the embedded simulator) into an MCAP bag', load: () => import('./record') },
   demo: { summary: 'record the expert in the simulator, train a policy, drive it closed-loop', load: () => import('./demo') },
+  saliency: { summary: 'where a policy looks: saliency maps on a bag or in the simulator', load: () => import('./saliency') },
   robustness: { summary: 'compare NCP-CfC, CfC, LTC and LSTM policies closed-loop under every condition', load: () => import('./robustness') },
 };
 

@@ -8,6 +8,7 @@ import { DEFAULT_DEMO } from '../demo/pipeline';
 import { ROBUSTNESS_OUTPUT, runRobustness } from '../demo/robustness';
 import { readRobustnessResults, RobustnessResults, writeRobustnessBenchmarks, writeRobustnessReport } from '../demo/robustness_report';
 import { ROBUSTNESS_MODELS } from '../demo/robustness_models';
+import { SALIENCY_CONDITIONS } from '../demo/robustness_saliency';
 import { Stopped } from '../errors';
 import { linkTree } from '../io/atomic';
 import { Output } from '../io/output';
@@ -19,14 +20,18 @@ import { Interrupt } from './interrupt';
 const HELP = `usage: lnn-ros robustness [--out results/robustness] [--models ${Object.keys(ROBUSTNESS_MODELS).join(',')}]
          [--conditions ${Condition.names().join(',')}] [--seeds 1,2,3]
          [--train-seeds 1,..,8] [--record-seconds S] [--epochs N] [--test-seeds 101,102,103] [--laps N | --seconds S]
-         [--benchmarks [ROOT]] [--from RESULTS.json] [--overwrite]
+         [--saliency [CONDITIONS]] [--benchmarks [ROOT]] [--from RESULTS.json] [--overwrite]
 
 Records the expert (summer) on the --train-seeds roads, trains every model on it with the same
 encoder, data and epochs once per training seed (--seeds: weight initialisation and batch
 order), drives each policy on the --test-seeds roads under every condition (one lap each, or
 --laps N, or --seconds S of sim time), and writes OUT/results.json (every run), OUT/table.md,
 OUT/off_road.svg and OUT/cross_track.svg — after every policy, so an interrupted run keeps what
-it measured. --benchmarks also writes the table and charts into ROOT/BENCHMARKS.md (its
+it measured. --saliency also measures where each policy looks in the runs of CONDITIONS
+(default ${SALIENCY_CONDITIONS.join(',')}): VisualBackProp attention on road edges, road,
+verge, sky and the horizon band, against the simulator's own pixel classes; the table, a typical
+map per run (OUT/saliency/) and a figure of them (OUT/saliency_maps.png) join the report.
+--benchmarks also writes the table and charts into ROOT/BENCHMARKS.md (its
 robustness section) and ROOT/bench/ (ROOT: the current folder). --from re-renders a finished
 experiment's results.json instead of running one.
 OUT must be new or empty; --overwrite replaces an earlier experiment (nothing else). OUT is
@@ -52,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
       seconds: option.number({ min: 0, minExclusive: true, unit: 'seconds' }),
       from: option.string('RESULTS.json'),
       benchmarks: option.string('ROOT').valueOptional(),
+      saliency: option.list('CONDITION').valueOptional(),
       backend: option.oneOf(BACKEND_NAMES),
       overwrite: option.flag(),
     },
@@ -86,6 +92,7 @@ export async function run(argv: string[]): Promise<number> {
           testRoads: values['test-seeds'] ?? d.testSeeds,
           laps: values.laps,
           seconds: values.seconds,
+          saliency: values.saliency === undefined ? undefined : { method: 'visual_backprop', conditions: values.saliency === true ? SALIENCY_CONDITIONS : values.saliency },
           log: (line) => console.log(line),
         },
         { overwrite: values.overwrite, stop: interrupt },
@@ -98,7 +105,7 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`${results.runs.length} runs → ${path.join(values.out, 'table.md')}`);
   if (values.benchmarks !== undefined) {
     const root = path.resolve(values.benchmarks === true ? '.' : values.benchmarks);
-    writeRobustnessBenchmarks(root, results);
+    writeRobustnessBenchmarks(root, results, out);
     console.log(`→ ${path.join(root, 'BENCHMARKS.md')} (robustness section) and ${path.join(root, 'bench')}/robustness_*`);
   }
   return 0;

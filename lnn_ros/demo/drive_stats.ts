@@ -17,6 +17,12 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
 /** Laps and off-road events add up; the mean cross-track is weighted by sim time. */
 export function driveTotals(runs: DrivingSummary[]): DriveTotals {
   const seconds = runs.reduce((s, r) => s + r.simSeconds, 0);

@@ -1,7 +1,8 @@
 /**
  * The robustness experiment: the demo's recording (summer only) trains each policy core with the
  * same encoder, data and epochs, once per training seed; each policy then drives closed-loop on
- * held-out roads under every named condition (night, fog, camera noise, irregular frame rate …).
+ * held-out roads under every named condition (night, fog, camera noise, irregular frame rate …),
+ * and in the saliency conditions also measures where it looks (robustness_saliency.ts).
  * Every run goes into results.json, rendered as the report (robustness_report.ts) after each
  * policy, so that an interrupted experiment keeps what it measured. The output is built beside
  * `out` and renamed into place when done or stopped (pipeline.ts's runInStage).
@@ -18,6 +19,7 @@ import { driveTotals, round } from './drive_stats';
 import { recordExpertBags, RunControl, runInStage, trainDemoPolicy } from './pipeline';
 import { RobustnessResults, RobustnessRun, RobustnessSetup, writeRobustnessReport } from './robustness_report';
 import { ROBUSTNESS_MODELS } from './robustness_models';
+import { TypicalMap, typicalMapFile } from './robustness_saliency';
 
 export interface RobustnessOptions extends RobustnessSetup {
   out: string;
@@ -29,14 +31,15 @@ export interface RobustnessOptions extends RobustnessSetup {
 /** An experiment's folder: only the entries it writes (an interrupted one may lack some). */
 export const ROBUSTNESS_OUTPUT = entriesKind(
   'a robustness experiment',
-  /^(bags|policies|results\.json|table\.md|off_road\.svg|cross_track\.svg)$/,
-  'entries other than bags/, policies/, results.json, table.md and the two charts',
+  /^(bags|policies|saliency|results\.json|table\.md|off_road\.svg|cross_track\.svg|saliency_maps\.png)$/,
+  'entries other than bags/, policies/, saliency/, results.json, table.md, the two charts and saliency_maps.png',
 );
 
 /** Runs the experiment into `o.out`; stopped, it keeps the runs measured so far with their report. */
 export async function runRobustness(o: RobustnessOptions, control: RunControl = {}): Promise<RobustnessResults> {
   for (const m of o.models) if (!ROBUSTNESS_MODELS[m]) throw new Error(`unknown model '${m}' (have ${Object.keys(ROBUSTNESS_MODELS).join(', ')})`);
   if (o.seeds.length === 0) throw new Error('no training seeds');
+  for (const c of o.saliency?.conditions ?? []) if (!o.conditions.includes(c)) throw new Error(`saliency condition '${c}' is not one of the experiment's conditions (${o.conditions.join(', ')})`);
   return runInStage(o.out, ROBUSTNESS_OUTPUT, { ...control, log: o.log }, (stage, log) => experimentIn(stage, o, log, control.stop));
 }
 
@@ -53,15 +56,20 @@ async function experimentIn(out: string, o: RobustnessOptions, log: (line: strin
       await trainDemoPolicy(bags, policy, { ...o.training, rnn, seed }, log, stop);
       for (const condition of conditions) {
         const summaries: DrivingSummary[] = [];
+        const measured = o.saliency?.conditions.includes(condition.name) ?? false;
         for (const road of o.testRoads) {
-          const { summary } = await driveClosedLoop(policy, { seed: road, condition, laps: o.laps, seconds: o.seconds, stop });
+          const typical = new TypicalMap();
+          const saliency = measured ? { method: o.saliency!.method, onFrame: typical.add.bind(typical) } : undefined;
+          const { summary, attention } = await driveClosedLoop(policy, { seed: road, condition, laps: o.laps, seconds: o.seconds, stop, saliency });
           if (stop?.requested) {
             // A stopped run is shorter than asked: left out, the report holds only whole runs.
             writeRobustnessReport(out, results);
             throw new Stopped('');
           }
           summaries.push(summary);
-          results.runs.push({ model, seed, condition: condition.name, road, ...driveTotals([summary]) } satisfies RobustnessRun);
+          const run: RobustnessRun = { model, seed, condition: condition.name, road, ...driveTotals([summary]), ...(attention ? { attention } : {}) };
+          if (measured) typical.write(path.join(out, typicalMapFile(run)));
+          results.runs.push(run);
         }
         const t = driveTotals(summaries);
         log(`[c] ${model} seed ${seed} (${describeRnn(rnn)}) in ${condition.name}: ${t.laps_completed} laps, ${t.off_road_events} off-road (${round(t.off_road_seconds, 1)} s), mean |cross-track| ${t.mean_abs_cross_track_m.toFixed(3)} m`);

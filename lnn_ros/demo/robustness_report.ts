@@ -10,7 +10,10 @@ import { writeFileAtomic } from '../io/atomic';
 import { barChartSvg } from '../io/bar_chart';
 import { replaceMarkdownSection } from '../io/markdown_section';
 import { describeRnn, DemoTraining } from './demo_config';
-import { DriveTotals } from './drive_stats';
+import type { SaliencyMethod } from '../model/saliency';
+import type { AttentionSummary } from '../sim/attention';
+import { DriveTotals, median } from './drive_stats';
+import { attentionVsRoad, saliencyFigure, saliencyTable, summariseAttention } from './robustness_saliency';
 import { ROBUSTNESS_MODELS, TRAINING_CONDITION } from './robustness_models';
 
 /** What an experiment was asked to do (its options without the output folder and logger). */
@@ -29,6 +32,8 @@ export interface RobustnessSetup {
   laps: number;
   /** …or this many sim seconds per run instead. */
   seconds?: number;
+  /** Where the policies look: measured in the runs of these conditions. */
+  saliency?: { method: SaliencyMethod; conditions: string[] };
 }
 
 /** results.json: everything the report is rendered from. */
@@ -47,6 +52,8 @@ export interface RobustnessRun extends DriveTotals {
   seed: number;
   condition: string;
   road: number;
+  /** In a saliency condition: attention against the pixel classes, averaged over the run's frames. */
+  attention?: AttentionSummary;
 }
 
 /** A model in a condition over every seed and road. */
@@ -70,12 +77,6 @@ export interface RobustnessCell {
    * error grows without bound.
    */
   mean_abs_cross_track_m: { median: number; min: number; max: number };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /**
@@ -202,12 +203,18 @@ function render(results: RobustnessResults) {
   return { cells, table: robustnessTable(cells, results.setup), charts: robustnessCharts(cells) };
 }
 
-/** out/results.json, out/table.md, out/off_road.svg and out/cross_track.svg. */
+/** The typical saliency maps' figure, beside the report. */
+const SALIENCY_FIGURE = 'saliency_maps.png';
+
+/** out/results.json, out/table.md, out/off_road.svg, out/cross_track.svg and, with saliency, out/saliency_maps.png. */
 export function writeRobustnessReport(out: string, results: RobustnessResults): RobustnessCell[] {
   const { cells, table, charts } = render(results);
   fs.mkdirSync(out, { recursive: true });
-  writeFileAtomic(path.join(out, 'results.json'), JSON.stringify({ ...results, cells }, null, 1));
-  writeFileAtomic(path.join(out, 'table.md'), table);
+  const figure = saliencyFigure(out, results.runs);
+  if (figure) writeFileAtomic(path.join(out, SALIENCY_FIGURE), figure);
+  const saliency = { cells: summariseAttention(results.runs), attention_vs_road: attentionVsRoad(results.runs) };
+  writeFileAtomic(path.join(out, 'results.json'), JSON.stringify({ ...results, cells, ...(saliency.cells.length ? { saliency } : {}) }, null, 1));
+  writeFileAtomic(path.join(out, 'table.md'), table + saliencyTable(results.runs, figure && SALIENCY_FIGURE));
   writeFileAtomic(path.join(out, 'off_road.svg'), charts.offRoad);
   writeFileAtomic(path.join(out, 'cross_track.svg'), charts.crossTrack);
   return cells;
@@ -230,15 +237,19 @@ export const BENCHMARKS_SECTION = 'robustness';
 export const BENCH_SECTION_FILE = path.join('bench', 'robustness.md');
 
 /**
- * Writes the table and both charts into `root`/bench and replaces the robustness section of
- * `root`/BENCHMARKS.md (appending it the first time).
+ * Writes the table and both charts (and the typical saliency maps of the experiment in
+ * `experimentDir`, when it measured them) into `root`/bench and replaces the robustness section
+ * of `root`/BENCHMARKS.md (appending it the first time).
  */
-export function writeRobustnessBenchmarks(root: string, results: RobustnessResults): void {
+export function writeRobustnessBenchmarks(root: string, results: RobustnessResults, experimentDir?: string): void {
   const { table, charts } = render(results);
+  const figure = experimentDir ? saliencyFigure(experimentDir, results.runs) : null;
+  const figureFile = path.join('bench', 'robustness_saliency_maps.png');
   const svg = { offRoad: path.join('bench', 'robustness_off_road.svg'), crossTrack: path.join('bench', 'robustness_cross_track.svg') };
   fs.mkdirSync(path.join(root, 'bench'), { recursive: true });
   writeFileAtomic(path.join(root, svg.offRoad), charts.offRoad);
   writeFileAtomic(path.join(root, svg.crossTrack), charts.crossTrack);
+  if (figure) writeFileAtomic(path.join(root, figureFile), figure);
   const wall = results.wall_seconds === null ? 'still running' : `${(results.wall_seconds / 60).toFixed(1)} min wall`;
   const section = [
     '## Robustness experiment (generated)',
@@ -248,7 +259,11 @@ export function writeRobustnessBenchmarks(root: string, results: RobustnessResul
     `![runs that left the road, by condition](${svg.offRoad})`,
     '',
     `![mean cross-track error by condition](${svg.crossTrack})`,
-  ].join('\n');
+    '',
+    saliencyTable(results.runs, figure && figureFile),
+  ]
+    .join('\n')
+    .trimEnd();
   writeFileAtomic(path.join(root, BENCH_SECTION_FILE), section + '\n');
   const benchmarks = path.join(root, 'BENCHMARKS.md');
   const text = fs.existsSync(benchmarks) ? fs.readFileSync(benchmarks, 'utf8') : '# Benchmarks\n';

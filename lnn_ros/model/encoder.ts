@@ -100,18 +100,35 @@ export class ConvEncoder extends Module {
 
   /** x (batch, height, width, channels) → (batch, outputSize). */
   forward(x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => this.convStack(x, null));
+  }
+
+  /**
+   * `forward` that also returns each conv layer's activations averaged over its channels, all
+   * layers flattened into one (batch, Σ h·w) tensor, first layer first: what VisualBackProp needs,
+   * from the same pass that produces the features.
+   */
+  forwardWithMeanMaps(x: tf.Tensor4D): { features: tf.Tensor2D; meanMaps: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const means: tf.Tensor2D[] = [];
+      const features = this.convStack(x, means);
+      return { features, meanMaps: tf.concat(means, 1) as tf.Tensor2D };
+    });
+  }
+
+  /** The conv layers, flatten and head; pushes each layer's flattened channel mean to `means` when given. */
+  private convStack(x: tf.Tensor4D, means: tf.Tensor2D[] | null): tf.Tensor2D {
     // One fused conv+bias+activation op per layer (tanh is not fusable); under a gradient tape
     // tfjs itself splits a fused relu/elu into the plain ops, whose gradients it has.
     const fused = this.activation === 'tanh' ? 'linear' : this.activation;
-    return tf.tidy(() => {
-      let h = x;
-      for (const layer of this.layers) {
-        h = tf.fused.conv2d({ x: h, filter: layer.weight as tf.Tensor4D, strides: layer.stride, pad: layer.padding, bias: layer.bias, activation: fused });
-        if (this.activation === 'tanh') h = tf.tanh(h);
-      }
-      const flat = tf.reshape(h, [h.shape[0], this.flatSize]) as tf.Tensor2D;
-      return this.head ? this.head.apply(flat) : flat;
-    });
+    let h = x;
+    for (const layer of this.layers) {
+      h = tf.fused.conv2d({ x: h, filter: layer.weight as tf.Tensor4D, strides: layer.stride, pad: layer.padding, bias: layer.bias, activation: fused });
+      if (this.activation === 'tanh') h = tf.tanh(h);
+      means?.push(tf.reshape(tf.mean(h, 3), [h.shape[0], layer.outShape[0] * layer.outShape[1]]) as tf.Tensor2D);
+    }
+    const flat = tf.reshape(h, [h.shape[0], this.flatSize]) as tf.Tensor2D;
+    return this.head ? this.head.apply(flat) : flat;
   }
 }
 

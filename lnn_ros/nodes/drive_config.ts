@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { ConfigObject, ReadLog } from '../config/config_object';
 import { STREAMING_ENGINES, StreamingEngine } from '../kernels/kernel_policy';
 import { BACKEND_NAMES, BackendName } from '../kernels/backend';
+import { SALIENCY_METHODS, SaliencyMethod } from '../model/saliency';
 import { parseQos, RELIABLE, SENSOR_DATA } from '../transport/qos';
 import { QosProfile } from '../transport/types';
 import { ParameterDocs } from '../transport/parameter_docs';
@@ -50,6 +51,8 @@ export interface DriveConfig {
   policyState: { topic: string; rate: number };
   diagnostics: { topic: string; period: number };
   reload: { topic: string; watch: boolean };
+  /** The live saliency map (sensor_msgs/Image, rgb8) at most `rate` times a second; 0: off. */
+  saliency: { topic: string; rate: number; method: SaliencyMethod };
 }
 
 const AXIS_KEYS = ['min', 'max', 'max_rate'];
@@ -86,7 +89,7 @@ export interface ParseOptions {
 
 export function parseDriveConfig(params: Record<string, unknown>, file?: string, options: ParseOptions = {}): DriveConfig {
   const c = ConfigObject.from(params, file, 'drive_node.ros__parameters', options.log);
-  c.rejectUnknown(['use_sim_time', 'policy', 'backend', 'engine', 'inputs', 'step_on', 'max_dt', 'jump_back', 'initial_dt', 'command', 'watchdog', 'policy_state', 'diagnostics', 'reload']);
+  c.rejectUnknown(['use_sim_time', 'policy', 'backend', 'engine', 'inputs', 'step_on', 'max_dt', 'jump_back', 'initial_dt', 'command', 'watchdog', 'policy_state', 'diagnostics', 'reload', 'saliency']);
   const policySource = options.sourceOf ? options.sourceOf('policy') : file;
   const base = policySource ? path.dirname(path.resolve(policySource)) : process.cwd();
 
@@ -115,6 +118,8 @@ export function parseDriveConfig(params: Record<string, unknown>, file?: string,
   d.rejectUnknown(['topic', 'period']);
   const r = c.section('reload');
   r.rejectUnknown(['topic', 'watch']);
+  const sal = c.section('saliency');
+  sal.rejectUnknown(['topic', 'rate', 'method']);
   const maxDt = c.number('max_dt', { default: 0.5, min: 0, minExclusive: true });
   return {
     file,
@@ -139,6 +144,7 @@ export function parseDriveConfig(params: Record<string, unknown>, file?: string,
     // Absolute: diagnostic_aggregator listens on /diagnostics whatever the robot's namespace.
     diagnostics: { topic: d.string('topic', '/diagnostics'), period: d.number('period', { default: 1, min: 0, minExclusive: true }) },
     reload: { topic: r.string('topic', 'lnn/model'), watch: r.bool('watch', false) },
+    saliency: { topic: sal.string('topic', 'lnn/saliency'), rate: sal.number('rate', { default: 0, min: 0 }), method: sal.oneOf('method', SALIENCY_METHODS, 'visual_backprop') },
   };
 }
 
@@ -173,6 +179,9 @@ export const DRIVE_PARAMETER_DOCS: ParameterDocs = {
   'diagnostics.period': { description: 'Seconds between diagnostics.' },
   'reload.topic': { description: 'Topic of lnn_ros/ModelAnnouncement (the trainer announces new policies there).' },
   'reload.watch': { description: 'Also reload when the policy directory is replaced on disk.' },
+  'saliency.topic': { description: 'Topic of the live saliency map: sensor_msgs/Image (rgb8), the map over the frame the policy saw, enlarged.' },
+  'saliency.rate': { description: 'Saliency maps per second at most (0: none, nothing computed). Its cost is in diagnostics (saliency_ms).', dynamic: true },
+  'saliency.method': { description: 'visual_backprop: from the encoder pass the policy runs anyway (cheap); gradient: |d steering / d pixel| through one step of the core (a backward pass per map).', dynamic: true },
 };
 
 export const DRIVE_READ_ONLY_NOTE = 'set it in the params file and restart the node (or, managed, cleanup and configure again).';

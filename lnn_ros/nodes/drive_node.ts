@@ -12,10 +12,10 @@ import { unflattenParameters } from '../transport/params';
 import { RELIABLE } from '../transport/qos';
 import { LifecycleCallbacks, ParameterChange, ParameterValue, Publisher, toRosTime, Transport, TransportNode } from '../transport/types';
 import { DRIVE_PARAMETER_DOCS, DRIVE_READ_ONLY_NOTE, DriveConfig, parseDriveConfig } from './drive_config';
-import { DriveCounters, DrivePipeline, loadCompatiblePolicy, newCounters } from './drive_pipeline';
+import { DriveCounters, DrivePipeline, loadCompatiblePolicy, newCounters, SaliencyFrame } from './drive_pipeline';
 import { parameterSpecs } from '../transport/parameter_docs';
 
-export type { DriveCounters } from './drive_pipeline';
+export type { DriveCounters, SaliencyFrame } from './drive_pipeline';
 
 /** diagnostic_msgs/msg/DiagnosticStatus levels. */
 const LEVEL = { ok: 0, warn: 1, error: 2 } as const;
@@ -35,6 +35,8 @@ export interface DriveNodeOptions {
   namespace?: string;
   /** A managed (lifecycle) node: starts unconfigured and waits for transitions. */
   managed?: boolean;
+  /** In-process consumers of every saliency map (with `saliency.rate` > 0), raw values included. */
+  onSaliency?: (frame: SaliencyFrame) => void;
 }
 
 export class DriveNode {
@@ -53,6 +55,7 @@ export class DriveNode {
     private config: DriveConfig,
     private readonly source: DriveParams,
     values: Map<string, ParameterValue>,
+    private readonly onSaliency: DriveNodeOptions['onSaliency'],
   ) {
     this.values = values;
   }
@@ -61,7 +64,7 @@ export class DriveNode {
     const log = new ReadLog('drive_node.ros__parameters');
     const config = parseDriveConfig(source.params, source.file, { log, sourceOf: source.sourceOf });
     const specs = parameterSpecs(log, DRIVE_PARAMETER_DOCS, DRIVE_READ_ONLY_NOTE);
-    const drive = new DriveNode(config, source, new Map(specs.map((s) => [s.name, s.value])));
+    const drive = new DriveNode(config, source, new Map(specs.map((s) => [s.name, s.value])), options.onSaliency);
     drive.node = await transport.createNode(options.name ?? 'drive_node', {
       namespace: options.namespace,
       useSimTime: config.useSimTime,
@@ -100,7 +103,7 @@ export class DriveNode {
   private configure(): string | null {
     try {
       const policy = loadCompatiblePolicy(this.config.policy, this.config);
-      this.pipeline = new DrivePipeline(this.node, this.config, policy, this.counters, (dir) => this.onSwitched(dir));
+      this.pipeline = new DrivePipeline(this.node, this.config, policy, this.counters, (dir) => this.onSwitched(dir), this.onSaliency);
       return null;
     } catch (e) {
       return `cannot configure with the policy in ${this.config.policy}: ${(e as Error).message}`;

@@ -11,9 +11,12 @@ import * as path from 'node:path';
 import type { ImageSpec } from '../bag/dataset/config';
 import { Dropped } from '../bag/dataset/dropped';
 import { FeatureExtractor, requireHeaderStamp } from '../bag/dataset/feature_extractor';
+import type { ImagePreprocessor } from '../bag/dataset/image_preprocessor';
 import { ConfigError, InputError } from '../errors';
+import { overlayScale, saliencyOverlay } from '../io/saliency_overlay';
 import { loadPolicyDir, Policy, POLICY_FILE } from '../model/policy';
 import { PolicyRunner } from '../model/policy_runner';
+import type { SaliencyMethod } from '../model/saliency';
 import { LATCHED, RELIABLE, SENSOR_DATA } from '../transport/qos';
 import { Publisher, Subscription, Timer, toRosTime, TransportNode } from '../transport/types';
 import { AxisLimits, CommandShaper } from './command_shaper';
@@ -28,6 +31,29 @@ const WATCH_DEBOUNCE_MS = 100;
 const DROP_LOG_INTERVAL_S = 5;
 /** Latencies kept for the diagnostics percentiles. */
 const LATENCY_WINDOW = 1000;
+
+/** A saliency map as drive_node computed it, for in-process consumers (`lnn-ros saliency`); valid during the call only. */
+export interface SaliencyFrame {
+  /** Header stamp of the camera frame (ns). */
+  stamp: bigint;
+  /** The map over the policy's preprocessed frame (height × width, max 1). */
+  map: Float32Array;
+  width: number;
+  height: number;
+  /** How the policy's frame was made from the camera image (to lay the map back over it: toSource). */
+  preprocessor: ImagePreprocessor;
+  /** The image published on `saliency.topic`: the map over the frame, enlarged (rgb8). */
+  overlay: { width: number; height: number; data: Uint8Array };
+}
+
+/** Buffers of the live saliency map, made when the first map is due. */
+interface SaliencyBuffers {
+  map: Float32Array;
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+  scale: number;
+}
 
 /** What a policy directory says about one of its inputs (written by the trainer). */
 interface PolicyInput {
@@ -142,6 +168,12 @@ export class DrivePipeline {
   private readonly command: Float64Array;
   private readonly commandPub: Publisher;
   private readonly statePub: Publisher;
+  private readonly saliencyPub: Publisher;
+  private saliencyBuffers: SaliencyBuffers | null = null;
+  private lastSaliencyNs = -1n;
+  private saliencyRefused = false;
+  /** Map, overlay and publication per live saliency map (s). */
+  private readonly saliencyCost: number[] = [];
   private readonly subscriptions: Subscription[] = [];
   private readonly timers: Timer[] = [];
   private lastCommandNs: bigint | null = null;
@@ -166,6 +198,8 @@ export class DrivePipeline {
     readonly counters: DriveCounters,
     /** Called after a successful swap to another policy directory. */
     private readonly onSwitched: (dir: string) => void,
+    /** Called with every saliency map computed (in-process consumers). */
+    private readonly onSaliency?: (frame: SaliencyFrame) => void,
   ) {
     this.runner = new PolicyRunner(policy, config.engine);
     this.policyDir = config.policy;
@@ -177,6 +211,7 @@ export class DrivePipeline {
     const commandType = config.command.type === 'twist' ? 'geometry_msgs/msg/Twist' : 'ackermann_msgs/msg/AckermannDriveStamped';
     this.commandPub = node.createPublisher(commandType, config.command.topic, config.command.qos);
     this.statePub = node.createPublisher('lnn_ros/msg/PolicyState', config.policyState.topic, RELIABLE);
+    this.saliencyPub = node.createPublisher('sensor_msgs/msg/Image', config.saliency.topic, RELIABLE);
     this.inputs = this.bindInputs(policy);
     this.subscriptions.push(node.createSubscription<{ model_dir: string }>('lnn_ros/msg/ModelAnnouncement', config.reload.topic, LATCHED, (m) => this.requestReload(m.model_dir)));
     this.timers.push(node.createTimer(config.watchdog.period, () => this.watchdog()));
@@ -320,10 +355,46 @@ export class DrivePipeline {
     }
     input.latest = features;
     input.fresh = true;
+    const saliency = input.image && this.saliencyDue(now) ? this.config.saliency.method : null;
     const policyStart = process.hrtime.bigint();
-    this.applyInputs();
+    this.applyInputs(saliency);
     if (!this.runner.ready()) return this.drop('waiting_for_inputs', `${input.topic}: not every input has arrived yet`);
-    this.step(decision.dt, stamp, policyStart, started);
+    if (!this.step(decision.dt, stamp, policyStart, started) || !saliency) return;
+    this.lastSaliencyNs = now;
+    this.publishSaliency(input, stamp, (message as { header: { frame_id?: string } }).header.frame_id ?? '');
+  }
+
+  private saliencyDue(now: bigint): boolean {
+    const rate = this.config.saliency.rate;
+    return rate > 0 && (this.lastSaliencyNs < 0n || Number(now - this.lastSaliencyNs) / 1e9 >= 1 / rate);
+  }
+
+  /** The map of the step just taken, over the frame the policy saw, published (after the command, so it never delays one). */
+  private publishSaliency(camera: BoundInput, stamp: bigint, frameId: string): void {
+    const started = process.hrtime.bigint();
+    const [height, width] = camera.shape;
+    if (this.saliencyBuffers?.width !== width || this.saliencyBuffers.height !== height) {
+      this.saliencyBuffers = { map: new Float32Array(width * height), rgb: new Uint8Array(width * height * 3), width, height, scale: overlayScale(width) };
+    }
+    const b = this.saliencyBuffers;
+    try {
+      this.runner.saliency(b.map);
+    } catch (e) {
+      // A map this policy cannot give (gradient of a mixed-memory core): said once, driving goes on.
+      if (!this.saliencyRefused) this.node.logger.warn(`no saliency map: ${(e as Error).message}`);
+      this.saliencyRefused = true;
+      return;
+    }
+    camera.extractor.preprocessor!.toRgb8(camera.latest!, b.rgb);
+    // A fresh image per message: subscribers may keep it.
+    const overlay = { width: width * b.scale, height: height * b.scale, data: new Uint8Array(width * height * b.scale * b.scale * 3) };
+    saliencyOverlay(b.rgb, b.map, width, height, b.scale, overlay.data);
+    this.saliencyPub.publish({
+      header: { stamp: toRosTime(stamp), frame_id: frameId },
+      height: overlay.height, width: overlay.width, encoding: 'rgb8', is_bigendian: 0, step: overlay.width * 3, data: overlay.data,
+    });
+    this.onSaliency?.({ stamp, map: b.map, width, height, preprocessor: camera.extractor.preprocessor!, overlay });
+    this.record(this.saliencyCost, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   /** Inputs without a valid message within their timeout (all of them before the first messages). */
@@ -334,12 +405,13 @@ export class DrivePipeline {
       .map(({ name, ageS }) => ({ name, ageS }));
   }
 
-  private applyInputs(): void {
+  /** Hands fresh inputs to the runner; `saliency`: the map method asked for with a fresh frame. */
+  private applyInputs(saliency: SaliencyMethod | null = null): void {
     if (this.inputs.some((input) => !input.image && !input.latest)) return; // a vector input has not arrived yet
     let at = 0;
     for (const input of this.inputs) {
       if (input.image) {
-        if (input.latest && input.fresh) this.runner.setImage(input.latest);
+        if (input.latest && input.fresh) this.runner.setImage(input.latest, saliency);
         input.fresh = false;
         continue;
       }
@@ -357,7 +429,8 @@ export class DrivePipeline {
     if (list.length > LATENCY_WINDOW) list.shift();
   }
 
-  private step(dt: number, stamp: bigint, policyStart: bigint, callbackStart: bigint): void {
+  /** Steps and publishes the command; false when the output was not finite (nothing published). */
+  private step(dt: number, stamp: bigint, policyStart: bigint, callbackStart: bigint): boolean {
     const raw = this.runner.step(dt);
     const inference = Number(process.hrtime.bigint() - policyStart) / 1e9;
     this.counters.steps++;
@@ -366,7 +439,8 @@ export class DrivePipeline {
       // A non-finite output would stay in the state: start over, publish nothing (the watchdog covers the gap).
       this.runner.reset();
       this.gate.restart();
-      return this.drop('non_finite_output', `policy output [${Array.from(raw).join(', ')}]`);
+      this.drop('non_finite_output', `policy output [${Array.from(raw).join(', ')}]`);
+      return false;
     }
     this.lastCommandNs = now;
     this.publishCommand(now);
@@ -387,6 +461,7 @@ export class DrivePipeline {
         inference_latency: inference,
       });
     }
+    return true;
   }
 
   private publishCommand(now: bigint): void {
@@ -445,6 +520,10 @@ export class DrivePipeline {
       ['callback_latency_ms.p50', ms(callback, 0.5)],
       ['callback_latency_ms.p99', ms(callback, 0.99)],
     ];
+    if (this.saliencyCost.length > 0) {
+      const saliency = [...this.saliencyCost].sort((a, b) => a - b);
+      values.push(['saliency_ms.p50', ms(saliency, 0.5)], ['saliency_ms.p99', ms(saliency, 0.99)]);
+    }
     return { stale: this.staleInputs(now), stopped: this.commandStale(now), values };
   }
 
@@ -497,6 +576,7 @@ export class DrivePipeline {
     this.timers.forEach((t) => t.cancel());
     this.commandPub.destroy();
     this.statePub.destroy();
+    this.saliencyPub.destroy();
     this.runner.policy.dispose();
   }
 }

@@ -26,6 +26,17 @@ const CENTRE_LINE_WIDTH = 0.12;
 const DASH_LENGTH = 3;
 const DASH_PERIOD = 9;
 
+/**
+ * What each pixel shows, for measuring attention against ground truth (`classify`). `road_edge`:
+ * the band from the inner side of an edge line to the asphalt's end, widened by EDGE_MARGIN on
+ * both sides (a pixel belongs to it when its footprint on the ground touches the band); `road`:
+ * the rest of the road surface, centre line included; `verge`: the ground beyond; `sky`: above the horizon.
+ */
+export const PIXEL_CLASSES = ['road_edge', 'road', 'verge', 'sky'] as const;
+export type PixelClass = (typeof PIXEL_CLASSES)[number];
+export const EDGE_MARGIN = 0.25;
+const [ROAD_EDGE, ROAD, VERGE, SKY] = [0, 1, 2, 3];
+
 /** Distance look-up tables (fog, headlights): bins of 0.25 m up to 1 km. */
 const LUT_SCALE = 4;
 const LUT_SIZE = 4000;
@@ -99,6 +110,38 @@ export class RoadRenderer {
     for (let i = 0; i < GAUSS_TABLE; i++) this.sensorNoise[i] = Math.round(condition.camera.noiseStd * g.gaussian());
     // Whole dash periods around the loop, so the pattern has no seam at s = 0.
     this.dashPeriod = raster.road.length / Math.max(1, Math.round(raster.road.length / DASH_PERIOD));
+  }
+
+  /**
+   * Per pixel the index into PIXEL_CLASSES of what the view from this pose shows (geometry only:
+   * lighting, fog and snow do not change it), into `out` (width·height, row-major).
+   */
+  classify(x: number, y: number, yaw: number, out: Uint8Array): void {
+    const { width: w, height: h } = this.camera;
+    if (out.length !== w * h) throw new RangeError(`class buffer holds ${out.length} values, expected ${w * h}`);
+    const halfWidth = this.raster.road.halfWidth;
+    const bandLow = halfWidth - EDGE_LINE_INSET - EDGE_LINE_WIDTH / 2 - EDGE_MARGIN;
+    const bandHigh = halfWidth + EDGE_MARGIN;
+    const cos = Math.cos(yaw);
+    const sin = Math.sin(yaw);
+    const camX = x + this.camera.options.mountForward * cos;
+    const camY = y + this.camera.options.mountForward * sin;
+    for (let v = 0; v < h; v++) {
+      const o = v * w;
+      const t = this.rowT[v];
+      if (t === Infinity) {
+        out.fill(SKY, o, o + w);
+        continue;
+      }
+      const forward = this.rowForward[v];
+      // Half the width of a pixel on the ground across the view (m), as the renderer's antialiasing takes it.
+      const half = Math.max(t / this.camera.f, 1e-3) / 2;
+      for (let u = 0; u < w; u++) {
+        const a = this.colA[u];
+        const d = Math.abs(this.raster.distanceAt(camX + forward * cos + a * t * sin, camY + forward * sin - a * t * cos));
+        out[o + u] = d + half >= bandLow && d - half <= bandHigh ? ROAD_EDGE : d < halfWidth ? ROAD : VERGE;
+      }
+    }
   }
 
   /** Renders the view from the vehicle pose (rear axle at x, y, heading yaw) into `out` (rgb8, row-major). */

@@ -33,7 +33,7 @@ interface Stamp {
 }
 
 export class FeatureExtractor {
-  private readonly preprocessor: ImagePreprocessor | undefined;
+  readonly preprocessor: ImagePreprocessor | undefined;
   /** The field paths of a non-image topic. */
   readonly fields: string[] | undefined;
   private readonly paths: (string | number)[][] = [];

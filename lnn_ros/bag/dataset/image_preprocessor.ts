@@ -70,6 +70,43 @@ export class ImagePreprocessor {
     }
     return out;
   }
+
+  /**
+   * A map over the output (height × width, e.g. a saliency map) laid back over a source image of
+   * size `source`: bilinear at each source pixel centre inside the crop, NaN outside it (pixels
+   * the policy never sees). The inverse of the resize's sampling.
+   */
+  toSource(map: Float32Array, source: SizeSpec, out: Float32Array): void {
+    const crop = this.crop(source);
+    const [outH, outW] = this.outputShape(source);
+    if (map.length !== outH * outW) throw new RangeError(`map holds ${map.length} values, expected ${outH}×${outW}`);
+    if (out.length !== source.width * source.height) throw new RangeError(`source buffer holds ${out.length} values, expected ${source.width}×${source.height}`);
+    out.fill(NaN);
+    const xs = taps(crop.width, outW, 0);
+    const ys = taps(crop.height, outH, 0);
+    for (let j = 0; j < crop.height; j++) {
+      const [a, b, fy] = [ys.i0[j] * outW, ys.i1[j] * outW, ys.f[j]];
+      for (let i = 0; i < crop.width; i++) {
+        const [c, d, fx] = [xs.i0[i], xs.i1[i], xs.f[i]];
+        const top = map[a + c] * (1 - fx) + map[a + d] * fx;
+        const bottom = map[b + c] * (1 - fx) + map[b + d] * fx;
+        out[(crop.y + j) * source.width + crop.x + i] = top * (1 - fy) + bottom * fy;
+      }
+    }
+  }
+
+  /** A preprocessed frame back to displayable rgb8 (normalisation undone; mono as grey), into `out` (height·width·3). */
+  toRgb8(frame: Float32Array, out: Uint8Array): void {
+    const { mean, std } = this.spec;
+    const pixels = frame.length / this.channels;
+    if (out.length !== pixels * 3) throw new RangeError(`rgb buffer holds ${out.length} bytes, expected ${pixels * 3}`);
+    for (let p = 0; p < pixels; p++) {
+      for (let c = 0; c < 3; c++) {
+        const k = this.channels === 3 ? c : 0;
+        out[3 * p + c] = Math.round(Math.min(1, Math.max(0, frame[this.channels * p + k] * std[k] + mean[k])) * 255);
+      }
+    }
+  }
 }
 
 interface Taps {
