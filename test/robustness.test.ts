@@ -110,7 +110,7 @@ describe('robustness experiment', () => {
     for (const r of saved.runs) assert.equal(r.attention?.frames ?? 0, r.condition === 'night' ? 60 : 0, `${r.model} ${r.condition}`);
     for (const r of saved.runs.filter((x) => x.condition === 'night')) assert.ok(fs.existsSync(path.join(out, typicalMapFile(r))), typicalMapFile(r));
     assert.ok(fs.statSync(path.join(out, 'saliency_maps.png')).size > 0);
-    assert.match(fs.readFileSync(path.join(out, 'table.md'), 'utf8'), /\| feedforward \| night \| [\d.]+ \| [\d.]+ ± [\d.]+ \|/);
+    assert.match(fs.readFileSync(path.join(out, 'table.md'), 'utf8'), /\| cfc \| CfC \(16\) \|[^]*\n\n### Where the policies look[^]*\| feedforward \| night \| [\d.]+ ± [\d.]+ \([\d.]+\) \| [\d.]+ \|/);
     assert.ok(lines.some((l) => /feedforward seed 2 \(FeedForward \(16\)\) in night/.test(l)), lines.join('\n'));
   });
 
@@ -162,7 +162,7 @@ describe('robustness experiment', () => {
     assert.equal(spearman([1, 2, 3, 4], [10, 20, 20, 30]), spearman([1, 2, 3, 4], [1, 2.5, 2.5, 4]), 'ties share their mean rank');
     assert.ok(Number.isNaN(spearman([1, 2, 3], [1, 1, 1])));
     const md = saliencyTable(runs, 'maps.png');
-    assert.match(md, /\| ltc \| winter \| 10\.0 \| 40\.0 ± 14\.1 \| 4\.00 \|/);
+    assert.match(md, /\| ltc \| winter \| 40\.0 ± 14\.1 \(10\.0\) \| 4\.00 \|/);
     assert.match(md, /\| winter \| 3 \| 0\.50 \| -0\.50 \|/);
     assert.match(md, /!\[typical VisualBackProp maps: rows ltc, cfc; columns winter, summer\]\(maps\.png\)/);
     assert.equal(saliencyTable(RUNS, null), '', 'nothing without attention');

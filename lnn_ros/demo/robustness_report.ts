@@ -214,7 +214,8 @@ export function writeRobustnessReport(out: string, results: RobustnessResults): 
   if (figure) writeFileAtomic(path.join(out, SALIENCY_FIGURE), figure);
   const saliency = { cells: summariseAttention(results.runs), attention_vs_road: attentionVsRoad(results.runs) };
   writeFileAtomic(path.join(out, 'results.json'), JSON.stringify({ ...results, cells, ...(saliency.cells.length ? { saliency } : {}) }, null, 1));
-  writeFileAtomic(path.join(out, 'table.md'), table + saliencyTable(results.runs, figure && SALIENCY_FIGURE));
+  const saliencyPart = saliencyTable(results.runs, figure && SALIENCY_FIGURE);
+  writeFileAtomic(path.join(out, 'table.md'), saliencyPart ? `${table}\n${saliencyPart}` : table);
   writeFileAtomic(path.join(out, 'off_road.svg'), charts.offRoad);
   writeFileAtomic(path.join(out, 'cross_track.svg'), charts.crossTrack);
   return cells;

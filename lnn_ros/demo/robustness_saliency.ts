@@ -170,10 +170,11 @@ const rho = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(2));
 export function saliencyTable(runs: RobustnessRun[], figure: string | null): string {
   const cells = summariseAttention(runs);
   if (cells.length === 0) return '';
-  const share = (s: ShareOverSeeds) => `${pct(s.attention.mean)} ± ${pct(s.attention.sd)}`;
+  // Attention, then in brackets the area it is set against: a class's share of the frame varies with where the car drives.
+  const share = (s: ShareOverSeeds) => `${pct(s.attention.mean)} ± ${pct(s.attention.sd)} (${pct(s.area)})`;
   const rows = cells.map((c) => {
     const edge = c.classes.road_edge;
-    return `| ${c.model} | ${c.condition} | ${pct(edge.area)} | ${share(edge)} | ${(edge.attention.mean / edge.area).toFixed(2)} | ${share(c.classes.road)} | ${share(c.classes.verge)} | ${share(c.classes.sky)} | ${pct(c.horizon_band.area)} | ${share(c.horizon_band)} |`;
+    return `| ${c.model} | ${c.condition} | ${share(edge)} | ${(edge.attention.mean / edge.area).toFixed(2)} | ${share(c.classes.road)} | ${share(c.classes.verge)} | ${share(c.classes.sky)} | ${share(c.horizon_band)} |`;
   });
   const vs = attentionVsRoad(runs).map((r) => `| ${r.scope} | ${r.points} | ${rho(r.edge)} | ${rho(r.horizon)} |`);
   const models = unique(cells.map((c) => c.model));
@@ -182,10 +183,10 @@ export function saliencyTable(runs: RobustnessRun[], figure: string | null): str
     '### Where the policies look (VisualBackProp against the renderer\'s pixel classes)',
     '',
     `Every map of every run in ${conditions.join(', ')}: the share of the map's mass on each class of pixels, per frame, averaged over the frames of a policy's runs; then mean ± standard deviation over the training seeds (in %). ` +
-      `Area: the class's share of the frame. Edge ×: attention on road edges over their area (1: no preference). Horizon band: rows within 10 % of the image height of the horizon.`,
+      `Each cell: attention ± sd (the class's share of the frame's area, mean over seeds). Edge ×: attention on road edges over their area (1: no preference). Horizon band: rows within 10 % of the image height of the horizon.`,
     '',
-    '| model | condition | road edge: area | road edge: attention | edge × | road: attention | verge: attention | sky: attention | horizon band: area | horizon band: attention |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| model | condition | road edge | edge × | road | verge | sky | horizon band |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     'Does attention go with staying on the road? Spearman rank correlation, over policies (model × training seed) in each out-of-distribution condition, of their share of attention on road edges (or in the horizon band) against their share of runs without an off-road event.',
