@@ -9,7 +9,7 @@ export class ConfigError extends InputError {
   constructor(
     readonly file: string | undefined,
     readonly key: string,
-    problem: string,
+    readonly problem: string,
   ) {
     super(`${file ?? '<config>'}: ${key}: ${problem}`);
   }

@@ -87,8 +87,11 @@ export interface ParseOptions {
   sourceOf?: (name: string) => string | undefined;
 }
 
+/** Where drive_node's keys live in a params file (and the prefix of a ConfigError's key). */
+export const DRIVE_PARAMS_ROOT = 'drive_node.ros__parameters';
+
 export function parseDriveConfig(params: Record<string, unknown>, file?: string, options: ParseOptions = {}): DriveConfig {
-  const c = ConfigObject.from(params, file, 'drive_node.ros__parameters', options.log);
+  const c = ConfigObject.from(params, file, DRIVE_PARAMS_ROOT, options.log);
   c.rejectUnknown(['use_sim_time', 'policy', 'backend', 'engine', 'inputs', 'step_on', 'max_dt', 'jump_back', 'initial_dt', 'command', 'watchdog', 'policy_state', 'diagnostics', 'reload', 'saliency']);
   const policySource = options.sourceOf ? options.sourceOf('policy') : file;
   const base = policySource ? path.dirname(path.resolve(policySource)) : process.cwd();

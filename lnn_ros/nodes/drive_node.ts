@@ -7,11 +7,11 @@
  */
 import * as path from 'node:path';
 import { ReadLog } from '../config/config_object';
-import { InputError } from '../errors';
+import { ConfigError, InputError } from '../errors';
 import { unflattenParameters } from '../transport/params';
 import { RELIABLE } from '../transport/qos';
 import { LifecycleCallbacks, ParameterChange, ParameterValue, Publisher, toRosTime, Transport, TransportNode } from '../transport/types';
-import { DRIVE_PARAMETER_DOCS, DRIVE_READ_ONLY_NOTE, DriveConfig, parseDriveConfig } from './drive_config';
+import { DRIVE_PARAMETER_DOCS, DRIVE_PARAMS_ROOT, DRIVE_READ_ONLY_NOTE, DriveConfig, parseDriveConfig } from './drive_config';
 import { DriveCounters, DrivePipeline, loadCompatiblePolicy, newCounters, SaliencyFrame } from './drive_pipeline';
 import { parameterSpecs } from '../transport/parameter_docs';
 
@@ -61,7 +61,7 @@ export class DriveNode {
   }
 
   static async start(transport: Transport, source: DriveParams, options: DriveNodeOptions = {}): Promise<DriveNode> {
-    const log = new ReadLog('drive_node.ros__parameters');
+    const log = new ReadLog(DRIVE_PARAMS_ROOT);
     const config = parseDriveConfig(source.params, source.file, { log, sourceOf: source.sourceOf });
     const specs = parameterSpecs(log, DRIVE_PARAMETER_DOCS, DRIVE_READ_ONLY_NOTE);
     const drive = new DriveNode(config, source, new Map(specs.map((s) => [s.name, s.value])), options.onSaliency);
@@ -149,6 +149,8 @@ export class DriveNode {
         sourceOf: (name) => (changed.has(name) ? undefined : (this.source.sourceOf ?? (() => this.source.file))(name)),
       });
     } catch (e) {
+      // The node's live parameters were checked, not the params file: name the parameter only.
+      if (e instanceof ConfigError && e.key.startsWith(`${DRIVE_PARAMS_ROOT}.`)) return `${e.key.slice(DRIVE_PARAMS_ROOT.length + 1)}: ${e.problem}`;
       return (e as Error).message;
     }
     if (changed.has('policy') && this.pipeline) {
