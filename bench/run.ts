@@ -21,6 +21,7 @@ const MODULES: Record<string, () => Promise<{ run(): Promise<BenchEntry[]> }>> =
   stream_memory: () => import('./stream_memory'),
   training: () => import('./training'),
   encoder: () => import('./encoder'),
+  camera: () => import('./camera'),
   bags: () => import('./bags'),
   halfcheetah: () => import('./halfcheetah'),
   peak: () => import('./peak'),
