@@ -153,10 +153,10 @@ describe('drive_node as a ROS 2 node', function () {
     fs.cpSync(DEMO, copy, { recursive: true });
     // A slow encoder: the latency PolicyState reports must include it.
     const setImage = PolicyRunner.prototype.setImage;
-    PolicyRunner.prototype.setImage = function (frame) {
+    PolicyRunner.prototype.setImage = function (...args) {
       const until = process.hrtime.bigint() + 5_000_000n;
       while (process.hrtime.bigint() < until);
-      setImage.call(this, frame);
+      setImage.apply(this, args);
     };
     try {
       for (let i = 0; i < 3; i++) s.tick();
