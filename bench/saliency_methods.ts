@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { option, parseCommandLine } from '../lnn_ros/cli/args';
 import { driveClosedLoop } from '../lnn_ros/demo/closed_loop';
+import { ROBUSTNESS_MODELS } from '../lnn_ros/demo/robustness_models';
 import { SALIENCY_CONDITIONS } from '../lnn_ros/demo/robustness_saliency';
 import { initBackend } from '../lnn_ros/kernels/backend';
 import { SALIENCY_METHODS } from '../lnn_ros/model/saliency';
@@ -41,7 +42,10 @@ async function main(argv: string[]): Promise<void> {
   await initBackend('wasm', () => undefined);
   const policiesDir = path.join(experiment, 'policies');
   const measured: Measured[] = [];
-  for (const model of fs.readdirSync(policiesDir)) {
+  // The experiment's model order (ncp-cfc first), then any other folder.
+  const order = Object.keys(ROBUSTNESS_MODELS);
+  const models = fs.readdirSync(policiesDir).sort((a, b) => (order.indexOf(a) >>> 0) - (order.indexOf(b) >>> 0) || a.localeCompare(b));
+  for (const model of models) {
     for (const seed of fs.readdirSync(path.join(policiesDir, model))) {
       for (const conditionName of SALIENCY_CONDITIONS) {
         for (const method of SALIENCY_METHODS) {

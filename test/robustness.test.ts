@@ -10,12 +10,12 @@ import { attentionVsRoad, saliencyTable, spearman, summariseAttention, typicalMa
 import type { AttentionSummary } from '../lnn_ros/sim/attention';
 import { useBackend } from './helpers/tf';
 
-/** A run's attention: `edge` of it on road edges (10 % of the area), `horizon` in the horizon band, the rest on the road. */
-function attention(edge: number, horizon: number, frames = 10): AttentionSummary {
+/** A run's attention: `edge` of it on road edges (`edgeArea` of the frame), `horizon` in the horizon band, the rest on the road. */
+function attention(edge: number, horizon: number, frames = 10, edgeArea = 0.1): AttentionSummary {
   const share = (area_fraction: number, attention_fraction: number) => ({ area_fraction, attention_fraction });
   return {
     frames,
-    classes: { road_edge: share(0.1, edge), road: share(0.3, 1 - edge), verge: share(0.2, 0), sky: share(0.4, 0) },
+    classes: { road_edge: share(edgeArea, edge), road: share(0.4 - edgeArea, 1 - edge), verge: share(0.2, 0), sky: share(0.4, 0) },
     horizon_band: share(0.2, horizon),
   };
 }
@@ -140,31 +140,38 @@ describe('robustness experiment', () => {
   it('sums attention up per model and condition over seeds, and ranks it against staying on the road', () => {
     const runs: RobustnessRun[] = [
       // Seed 1: roads 101 (10 frames, 0.2 on edges) and 102 (30 frames, 0.6): 0.5 frame-weighted; seed 2: 0.3.
-      { ...run('ltc', 1, 'winter', 101, 0, 0.1), attention: attention(0.2, 0.1) },
-      { ...run('ltc', 1, 'winter', 102, 0, 0.1), attention: attention(0.6, 0.1, 30) },
+      // Edge areas: ltc 1 0.5, ltc 2 0.1, cfc 1 0.05 (attention over area: 1, 3, 2).
+      { ...run('ltc', 1, 'winter', 101, 0, 0.1), attention: attention(0.2, 0.1, 10, 0.5) },
+      { ...run('ltc', 1, 'winter', 102, 0, 0.1), attention: attention(0.6, 0.1, 30, 0.5) },
       { ...run('ltc', 2, 'winter', 101, 1, 2), attention: attention(0.3, 0.4) },
       { ...run('ltc', 2, 'winter', 102, 1, 2), attention: attention(0.3, 0.4) },
-      { ...run('cfc', 1, 'winter', 101, 2, 3), attention: attention(0.1, 0.5) },
-      { ...run('cfc', 1, 'winter', 102, 0, 0.1), attention: attention(0.1, 0.5) },
+      { ...run('cfc', 1, 'winter', 101, 2, 3), attention: attention(0.1, 0.5, 10, 0.05) },
+      { ...run('cfc', 1, 'winter', 102, 0, 0.1), attention: attention(0.1, 0.5, 10, 0.05) },
       { ...run('cfc', 1, 'summer', 101, 0, 0.1), attention: attention(0.4, 0.2) },
+      { ...run('ltc', 1, 'summer', 101, 0, 0.1), attention: attention(0.1, 0.2) },
       run('cfc', 1, 'night', 101, 0, 0.1), // not a saliency condition: no attention
     ];
     const cells = summariseAttention(runs);
-    assert.deepEqual(cells.map((c) => `${c.model}/${c.condition}/${c.seeds}/${c.frames}`), ['ltc/winter/2/60', 'cfc/summer/1/10', 'cfc/winter/1/20']);
-    const edge = cells[0].classes.road_edge;
+    assert.deepEqual(cells.map((c) => `${c.model}/${c.condition}/${c.seeds}/${c.frames}`), ['ltc/summer/1/10', 'ltc/winter/2/60', 'cfc/summer/1/10', 'cfc/winter/1/20']);
+    const edge = cells[1].classes.road_edge;
     assert.ok(Math.abs(edge.attention.mean - 0.4) < 1e-12 && Math.abs(edge.attention.sd - Math.sqrt(0.02)) < 1e-12, JSON.stringify(edge));
-    assert.equal(edge.area, 0.1);
+    assert.ok(Math.abs(edge.area - 0.3) < 1e-12);
     // Winter, per policy: ltc 1 (edge 0.5, horizon 0.1, clean 1), ltc 2 (0.3, 0.4, 0), cfc 1 (0.1, 0.5, 0.5).
-    const [winter, all] = attentionVsRoad(runs);
+    const [winter, all, trained] = attentionVsRoad(runs);
     assert.deepEqual([winter.scope, winter.points, all.scope, all.points], ['winter', 3, 'out of distribution', 3]);
     assert.ok(Math.abs(winter.edge - spearman([0.5, 0.3, 0.1], [1, 0, 0.5])) < 1e-12);
     assert.ok(Math.abs(winter.edge - 0.5) < 1e-12 && Math.abs(winter.horizon - -0.5) < 1e-12, JSON.stringify(winter));
+    assert.ok(Math.abs(winter.edgeOverArea - -1) < 1e-12, 'over their area the edges rank the other way');
+    // Summer attention (ltc 1: 0.1, cfc 1: 0.4) against each policy's clean share of all its other runs (ltc 1: 2 of 2, cfc 1: 2 of 3).
+    assert.deepEqual([trained.scope, trained.points], ['summer maps → all out-of-distribution runs', 2]);
+    assert.ok(Math.abs(trained.edge - -1) < 1e-12, JSON.stringify(trained));
     assert.equal(spearman([1, 2, 3, 4], [10, 20, 20, 30]), spearman([1, 2, 3, 4], [1, 2.5, 2.5, 4]), 'ties share their mean rank');
     assert.ok(Number.isNaN(spearman([1, 2, 3], [1, 1, 1])));
     const md = saliencyTable(runs, 'maps.png');
-    assert.match(md, /\| ltc \| winter \| 40\.0 ± 14\.1 \(10\.0\) \| 4\.00 \|/);
-    assert.match(md, /\| winter \| 3 \| 0\.50 \| -0\.50 \|/);
-    assert.match(md, /!\[typical VisualBackProp maps: rows ltc, cfc; columns winter, summer\]\(maps\.png\)/);
+    assert.match(md, /\| ltc \| winter \| 40\.0 ± 14\.1 \(30\.0\) \| 1\.33 \|/);
+    assert.match(md, /\| winter \| 3 \| 0\.50 \| -1\.00 \| -0\.50 \|/);
+    assert.match(md, /\| summer maps → all out-of-distribution runs \| 2 \| -1\.00 \|/);
+    assert.match(md, /!\[typical VisualBackProp maps: rows ltc, cfc; columns summer, winter\]\(maps\.png\)/);
     assert.equal(saliencyTable(RUNS, null), '', 'nothing without attention');
   });
 

@@ -141,26 +141,50 @@ export function spearman(x: number[], y: number[]): number {
 }
 
 export interface AttentionVsRoad {
-  /** A condition, or 'out of distribution' for all of them together. */
+  /** A condition; 'out of distribution' for all of them together; or the training condition's maps against every out-of-distribution run. */
   scope: string;
-  /** Policies (model × seed × condition) compared. */
+  /** Policies (model × seed, per condition) compared. */
   points: number;
-  /** ρ of each policy's share of attention on road edges / in the horizon band against its share of runs that stayed on the road. */
+  /** ρ against the share of runs that stayed on the road, of the share of attention on road edges… */
   edge: number;
+  /** …of that share over the edges' share of the frame (a car that stays on the road keeps more edge in view)… */
+  edgeOverArea: number;
+  /** …and of the share in the horizon band. */
   horizon: number;
 }
 
-/** Does attention on edges (or the horizon) go with staying on the road? Per out-of-distribution condition and over all of them. */
+/**
+ * Does attention on edges (or the horizon) go with staying on the road? Per out-of-distribution
+ * condition, over all of them, and — before anything went wrong — the training condition's
+ * attention against the share of each policy's out-of-distribution runs that stayed on the road.
+ */
 export function attentionVsRoad(runs: RobustnessRun[]): AttentionVsRoad[] {
-  const ood = perPolicy(runs).filter((p) => p.condition !== TRAINING_CONDITION);
-  const row = (scope: string, points: typeof ood): AttentionVsRoad => ({
-    scope,
-    points: points.length,
-    edge: spearman(points.map((p) => p.attention.classes.road_edge.attention_fraction), points.map((p) => p.clean)),
-    horizon: spearman(points.map((p) => p.attention.horizon_band.attention_fraction), points.map((p) => p.clean)),
-  });
+  const policies = perPolicy(runs);
+  const ood = policies.filter((p) => p.condition !== TRAINING_CONDITION);
+  if (ood.length === 0) return [];
+  const row = (scope: string, points: Array<{ attention: AttentionSummary; clean: number }>): AttentionVsRoad => {
+    const edge = points.map((p) => p.attention.classes.road_edge);
+    const clean = points.map((p) => p.clean);
+    return {
+      scope,
+      points: points.length,
+      edge: spearman(edge.map((e) => e.attention_fraction), clean),
+      edgeOverArea: spearman(edge.map((e) => (e.area_fraction > 0 ? e.attention_fraction / e.area_fraction : 0)), clean),
+      horizon: spearman(points.map((p) => p.attention.horizon_band.attention_fraction), clean),
+    };
+  };
+  const trained = policies
+    .filter((p) => p.condition === TRAINING_CONDITION)
+    .map((p) => {
+      const away = runs.filter((r) => r.model === p.model && r.seed === p.seed && r.condition !== TRAINING_CONDITION);
+      return { attention: p.attention, clean: away.filter((r) => r.off_road_events === 0).length / away.length };
+    });
   const conditions = unique(ood.map((p) => p.condition));
-  return ood.length === 0 ? [] : [...conditions.map((c) => row(c, ood.filter((p) => p.condition === c))), row('out of distribution', ood)];
+  return [
+    ...conditions.map((c) => row(c, ood.filter((p) => p.condition === c))),
+    row('out of distribution', ood),
+    ...(trained.length > 0 ? [row(`${TRAINING_CONDITION} maps → all out-of-distribution runs`, trained)] : []),
+  ];
 }
 
 const pct = (v: number) => (100 * v).toFixed(1);
@@ -176,7 +200,7 @@ export function saliencyTable(runs: RobustnessRun[], figure: string | null): str
     const edge = c.classes.road_edge;
     return `| ${c.model} | ${c.condition} | ${share(edge)} | ${(edge.attention.mean / edge.area).toFixed(2)} | ${share(c.classes.road)} | ${share(c.classes.verge)} | ${share(c.classes.sky)} | ${share(c.horizon_band)} |`;
   });
-  const vs = attentionVsRoad(runs).map((r) => `| ${r.scope} | ${r.points} | ${rho(r.edge)} | ${rho(r.horizon)} |`);
+  const vs = attentionVsRoad(runs).map((r) => `| ${r.scope} | ${r.points} | ${rho(r.edge)} | ${rho(r.edgeOverArea)} | ${rho(r.horizon)} |`);
   const models = unique(cells.map((c) => c.model));
   const conditions = unique(cells.map((c) => c.condition));
   return [
@@ -189,10 +213,10 @@ export function saliencyTable(runs: RobustnessRun[], figure: string | null): str
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    'Does attention go with staying on the road? Spearman rank correlation, over policies (model × training seed) in each out-of-distribution condition, of their share of attention on road edges (or in the horizon band) against their share of runs without an off-road event.',
+    'Does attention go with staying on the road? Spearman rank correlation, over policies (model × training seed) in each out-of-distribution condition, of their share of attention on road edges (also divided by the edges\' share of the frame: a car that stays on the road keeps more edge in view), or in the horizon band, against their share of runs without an off-road event; the last row takes each policy\'s attention in the training condition against its share of clean runs in every out-of-distribution condition.',
     '',
-    '| condition | policies | ρ (road-edge attention, clean runs) | ρ (horizon-band attention, clean runs) |',
-    '|---|---|---|---|',
+    '| condition | policies | ρ (road-edge attention) | ρ (road-edge attention / its area) | ρ (horizon-band attention) |',
+    '|---|---|---|---|---|',
     ...vs,
     '',
     ...(figure
