@@ -27,6 +27,8 @@
 #include "kernels.h"
 
 #define MAX_THREADS 16
+/* Chunks of one job at most (chunks_for gives at most 4 a thread). */
+#define MAX_CHUNKS (4 * MAX_THREADS)
 /* Below this many multiply-adds a second thread costs more (wake-up ~10-30 µs) than it saves. */
 #define MIN_MACS_PER_PART (1 << 19)
 
@@ -193,11 +195,13 @@ static int gemm_run(const gemm_args *g) {
   return 0;
 }
 
-/* --- LTC: chunks of batch rows; the backward's sums are per thread, then added up. */
+/* --- LTC: chunks of batch rows. The backward's sums are per chunk, added up in chunk order: the
+   result is the same whichever thread ran which chunk (per-thread sums made training differ from
+   run to run with the same seed). */
 typedef struct {
   const ltc_step *s;
   const float *g_out;
-  ltc_grads partial[MAX_THREADS];
+  ltc_grads partial[MAX_CHUNKS];
   float *scratch[MAX_THREADS];
   int chunks;
 } ltc_job;
@@ -214,7 +218,7 @@ static void ltc_backward_chunk(void *ctx, int c, int thread) {
   ltc_job *j = ctx;
   int lo, hi;
   part_range(j->s->batch, j->chunks, c, 1, &lo, &hi);
-  if (lo < hi) kernels->ltc_backward(j->s, j->g_out, lo, hi, &j->partial[thread], j->scratch[thread]);
+  if (lo < hi) kernels->ltc_backward(j->s, j->g_out, lo, hi, &j->partial[c], j->scratch[thread]);
 }
 
 static void ltc_forward_run(const ltc_step *s) {
@@ -229,31 +233,29 @@ static int ltc_backward_run(const ltc_step *s, const float *g_out, const ltc_gra
   const size_t sums = 3 * (size_t)H + 4 * (size_t)H * H + 4 * (size_t)H * I;
   const int threads = threads_for(2.0 * s->batch * s->unfolds * H * H, s->batch);
   ltc_job j = {.s = s, .g_out = g_out, .chunks = chunks_for(threads, 4, s->batch)};
-  int ok = 1;
-  for (int i = 0; i < threads; i++) {
-    float *p = aligned_floats(4 * (size_t)H + sums);
-    ok &= p != NULL;
-    j.scratch[i] = p;
-    if (!p) continue;
-    memset(p, 0, (4 * (size_t)H + sums) * sizeof(float));
-    float *q = p + 4 * (size_t)H;
-    j.partial[i] = (ltc_grads){g->g_u, g->g_v0, g->g_ts, q, q + H, q + 2 * H, q + 3 * H, q + 3 * H + 4 * (size_t)H * H};
+  /* Each thread's working floats, then each chunk's sums (zeroed), every part 64-byte aligned. */
+  const size_t work = (4 * (size_t)H + 15) / 16 * 16, part = (sums + 15) / 16 * 16;
+  float *buffer = aligned_floats(threads * work + j.chunks * part);
+  if (!buffer) return ENOMEM;
+  memset(buffer, 0, (threads * work + j.chunks * part) * sizeof(float));
+  for (int i = 0; i < threads; i++) j.scratch[i] = buffer + i * work;
+  for (int c = 0; c < j.chunks; c++) {
+    float *q = buffer + threads * work + c * part;
+    j.partial[c] = (ltc_grads){g->g_u, g->g_v0, g->g_ts, q, q + H, q + 2 * H, q + 3 * H, q + 3 * H + 4 * (size_t)H * H};
   }
-  if (ok) {
-    parallel(threads, j.chunks, ltc_backward_chunk, &j);
-    float *outs[] = {g->g_gleak, g->g_vleak, g->g_cm, g->rec_sums, g->sen_sums};
-    const size_t sizes[] = {H, H, H, 4 * (size_t)H * H, 4 * (size_t)H * I};
-    for (int k = 0; k < 5; k++) memset(outs[k], 0, sizes[k] * sizeof(float));
-    for (int i = 0; i < threads; i++) {
-      const ltc_grads *p = &j.partial[i];
-      const float *froms[] = {p->g_gleak, p->g_vleak, p->g_cm, p->rec_sums, p->sen_sums};
-      for (int k = 0; k < 5; k++) {
-        for (size_t n = 0; n < sizes[k]; n++) outs[k][n] += froms[k][n];
-      }
+  parallel(threads, j.chunks, ltc_backward_chunk, &j);
+  float *outs[] = {g->g_gleak, g->g_vleak, g->g_cm, g->rec_sums, g->sen_sums};
+  const size_t sizes[] = {H, H, H, 4 * (size_t)H * H, 4 * (size_t)H * I};
+  for (int k = 0; k < 5; k++) memset(outs[k], 0, sizes[k] * sizeof(float));
+  for (int i = 0; i < j.chunks; i++) {
+    const ltc_grads *p = &j.partial[i];
+    const float *froms[] = {p->g_gleak, p->g_vleak, p->g_cm, p->rec_sums, p->sen_sums};
+    for (int k = 0; k < 5; k++) {
+      for (size_t n = 0; n < sizes[k]; n++) outs[k][n] += froms[k][n];
     }
   }
-  for (int i = 0; i < threads; i++) free(j.scratch[i]);
-  return ok ? 0 : ENOMEM;
+  free(buffer);
+  return 0;
 }
 
 /* --- conv2d: chunks of blocks of output pixels, each block unrolled (im2col) into the thread's
@@ -263,10 +265,13 @@ static int ltc_backward_run(const ltc_step *s, const float *g_out, const ltc_gra
 typedef struct {
   const conv_args *c;
   const float *dy; /* backward: dL/dout, NHWC */
-  float *grad;     /* backward: dL/dw (K × out_c) or dL/dx (NHWC input), summed over threads */
+  float *grad;     /* backward: dL/dw (K × out_c) or dL/dx (NHWC input) */
   float *scratch[MAX_THREADS];
-  float *partial[MAX_THREADS]; /* thread i > 0's share of grad */
+  /* dL/dw: chunk c > 0's share, added up in chunk order (the same sums whichever thread ran which
+     chunk). dL/dx needs none: its chunks are whole frames, whose input pixels no other chunk touches. */
+  float *partial[MAX_CHUNKS];
   int chunks;
+  int align; /* chunk boundaries fall on multiples of this many output pixels */
 } conv_job;
 
 /*
@@ -349,10 +354,10 @@ static void conv_blocks(conv_job *j, int chunk, int i, int which) {
   const int pixels = c->batch * c->out_h * c->out_w, K = c->k_h * c->k_w * c->in_c, N = c->out_c;
   const int narrow = N < NARROW_CHANNELS;
   int lo, hi;
-  part_range(pixels, j->chunks, chunk, CONV_BLOCK, &lo, &hi);
+  part_range(pixels, j->chunks, chunk, j->align, &lo, &hi);
   float *cols = j->scratch[i];
   float *tile = cols + (size_t)CONV_BLOCK * K; /* N × CONV_BLOCK, for the transposed forward */
-  float *grad = i == 0 ? j->grad : j->partial[i];
+  float *grad = which == CONV_FILTER && chunk > 0 ? j->partial[chunk] : j->grad;
   for (int p0 = lo; p0 < hi; p0 += CONV_BLOCK) {
     const int rows = hi - p0 < CONV_BLOCK ? hi - p0 : CONV_BLOCK;
     const float *dy = j->dy ? j->dy + (size_t)p0 * N : NULL;
@@ -398,14 +403,16 @@ static int conv_run(const conv_args *c, int which, const float *dy, float *grad,
   static const chunk_fn fns[] = {conv_forward_chunk, conv_filter_chunk, conv_input_chunk};
   const int pixels = c->batch * c->out_h * c->out_w, blocks = (pixels + CONV_BLOCK - 1) / CONV_BLOCK;
   const size_t K = (size_t)c->k_h * c->k_w * c->in_c;
-  const int threads = threads_for((double)pixels * c->out_c * K, blocks);
-  conv_job j = {.c = c, .dy = dy, .grad = grad, .chunks = chunks_for(threads, 4, blocks)};
+  const int frame = c->out_h * c->out_w, by_frame = which == CONV_INPUT;
+  const int units = by_frame ? c->batch : blocks;
+  const int threads = threads_for((double)pixels * c->out_c * K, units);
+  conv_job j = {.c = c, .dy = dy, .grad = grad, .chunks = chunks_for(threads, 4, units), .align = by_frame ? frame : CONV_BLOCK};
   int ok = 1;
   for (int i = 0; i < threads; i++) {
     if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) ok = 0;
     ok &= (j.scratch[i] = aligned_floats((size_t)CONV_BLOCK * (K + c->out_c))) != NULL; /* cols, then the forward's tile */
-    if (i > 0 && grad) ok &= (j.partial[i] = calloc(grad_size, sizeof(float))) != NULL;
   }
+  for (int k = 1; which == CONV_FILTER && k < j.chunks; k++) ok &= (j.partial[k] = calloc(grad_size, sizeof(float))) != NULL;
   /* The narrow filter gradient is summed as dWᵀ (N × K) in a buffer of its own, then transposed. */
   const int transposed = which == CONV_FILTER && c->out_c < NARROW_CHANNELS;
   float *out_grad = grad;
@@ -413,8 +420,8 @@ static int conv_run(const conv_args *c, int which, const float *dy, float *grad,
   if (ok) {
     if (j.grad) memset(j.grad, 0, grad_size * sizeof(float));
     parallel(threads, j.chunks, fns[which], &j);
-    for (int i = 1; i < threads && j.grad; i++) {
-      for (size_t n = 0; n < grad_size; n++) j.grad[n] += j.partial[i][n];
+    for (int k = 1; which == CONV_FILTER && k < j.chunks; k++) {
+      for (size_t n = 0; n < grad_size; n++) j.grad[n] += j.partial[k][n];
     }
     if (transposed) {
       const size_t N = (size_t)c->out_c;
@@ -424,10 +431,8 @@ static int conv_run(const conv_args *c, int which, const float *dy, float *grad,
     }
   }
   if (transposed) free(j.grad);
-  for (int i = 0; i < threads; i++) {
-    free(j.scratch[i]);
-    free(j.partial[i]);
-  }
+  for (int i = 0; i < threads; i++) free(j.scratch[i]);
+  for (int k = 1; k < j.chunks; k++) free(j.partial[k]);
   return ok ? 0 : ENOMEM;
 }
 
