@@ -37,7 +37,7 @@ experiment's results.json instead of running one.
 OUT must be new or empty; --overwrite replaces an earlier experiment (nothing else). OUT is
 built beside its place and renamed into it; Ctrl-C (SIGINT) or SIGTERM stops after the current
 run, keeps the runs measured so far with their report, and exits 130 / 143.
-The defaults (5 models × 3 seeds) take about 35 minutes on two cores; for a quick look:
+The defaults (5 models × 3 seeds) take about 20 minutes on two cores; for a quick look:
 --seeds 1 --train-seeds 1,2,3,4 --epochs 4 --test-seeds 101 --seconds 30.`;
 
 export async function run(argv: string[]): Promise<number> {
