@@ -42,9 +42,10 @@ async function main(argv: string[]): Promise<void> {
   await initBackend('wasm', () => undefined);
   const policiesDir = path.join(experiment, 'policies');
   const measured: Measured[] = [];
-  // The experiment's model order (ncp-cfc first), then any other folder.
+  // The experiment's model order (ncp-cfc first), then any other folder by name.
   const order = Object.keys(ROBUSTNESS_MODELS);
-  const models = fs.readdirSync(policiesDir).sort((a, b) => (order.indexOf(a) >>> 0) - (order.indexOf(b) >>> 0) || a.localeCompare(b));
+  const rank = (model: string) => (order.includes(model) ? order.indexOf(model) : order.length);
+  const models = fs.readdirSync(policiesDir).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   for (const model of models) {
     for (const seed of fs.readdirSync(path.join(policiesDir, model))) {
       for (const conditionName of SALIENCY_CONDITIONS) {

@@ -8,9 +8,9 @@ import { DriveCounters, DriveNode, SaliencyFrame } from '../nodes/drive_node';
 import { AttentionSummary, AttentionTally } from '../sim/attention';
 import { ImageMsg, TYPES } from '../sim/messages';
 import { SimNode } from '../sim/sim_node';
+import type { InProcessTransport } from '../transport/in_process';
 import { RELIABLE, SENSOR_DATA } from '../transport/qos';
 import { demoDriveParams } from './demo_config';
-import { InProcessTransport } from '../transport/in_process';
 import { runSimulation, SimRunOptions, SimRunResult } from './sim_run';
 
 export interface ClosedLoopResult extends SimRunResult {

@@ -13,3 +13,16 @@ export const ROBUSTNESS_MODELS: Record<string, Record<string, unknown>> = {
 
 /** The condition the policies are trained in; every other one is out of distribution. */
 export const TRAINING_CONDITION = 'summer';
+
+export const unique = <T>(values: T[]): T[] => [...new Set(values)];
+
+/**
+ * Items grouped by model × condition, models in order of first appearance and conditions too,
+ * the training condition first; combinations without items are left out.
+ */
+export function byModelAndCondition<T extends { model: string; condition: string }>(items: T[]): Array<{ model: string; condition: string; items: T[] }> {
+  const conditions = unique(items.map((i) => i.condition)).sort((a, b) => Number(b === TRAINING_CONDITION) - Number(a === TRAINING_CONDITION));
+  return unique(items.map((i) => i.model)).flatMap((model) =>
+    conditions.map((condition) => ({ model, condition, items: items.filter((i) => i.model === model && i.condition === condition) })).filter((g) => g.items.length > 0),
+  );
+}

@@ -14,7 +14,7 @@ import type { SaliencyMethod } from '../model/saliency';
 import type { AttentionSummary } from '../sim/attention';
 import { DriveTotals, median } from './drive_stats';
 import { attentionVsRoad, saliencyFigure, saliencyTable, summariseAttention } from './robustness_saliency';
-import { ROBUSTNESS_MODELS, TRAINING_CONDITION } from './robustness_models';
+import { byModelAndCondition, ROBUSTNESS_MODELS, TRAINING_CONDITION, unique } from './robustness_models';
 
 /** What an experiment was asked to do (its options without the output folder and logger). */
 export interface RobustnessSetup {
@@ -84,40 +84,32 @@ export interface RobustnessCell {
  * ascending order.
  */
 export function summariseRuns(runs: RobustnessRun[]): RobustnessCell[] {
-  const unique = <T>(values: T[]) => [...new Set(values)];
-  const conditions = unique(runs.map((r) => r.condition)).sort((a, b) => Number(b === TRAINING_CONDITION) - Number(a === TRAINING_CONDITION));
-  const cells: RobustnessCell[] = [];
-  for (const model of unique(runs.map((r) => r.model))) {
-    for (const condition of conditions) {
-      const mine = runs.filter((r) => r.model === model && r.condition === condition);
-      if (mine.length === 0) continue;
-      const seeds = unique(mine.map((r) => r.seed)).sort((a, b) => a - b);
-      const perSeed = seeds.map((seed) => {
-        const own = mine.filter((r) => r.seed === seed);
-        const seconds = own.reduce((s, r) => s + r.sim_seconds, 0);
-        return {
-          events: own.reduce((s, r) => s + r.off_road_events, 0),
-          leftRoadPct: (100 * own.filter((r) => r.off_road_events > 0).length) / own.length,
-          crossTrack: own.reduce((s, r) => s + r.mean_abs_cross_track_m * r.sim_seconds, 0) / seconds,
-        };
-      });
-      const crossTrack = perSeed.map((s) => s.crossTrack);
-      const simSeconds = mine.reduce((s, r) => s + r.sim_seconds, 0);
-      cells.push({
-        model,
-        condition,
-        runs: mine.length,
-        laps_completed: mine.reduce((s, r) => s + r.laps_completed, 0),
-        off_road_events: mine.reduce((s, r) => s + r.off_road_events, 0),
-        off_road_events_per_seed: perSeed.map((s) => s.events),
-        clean_runs: mine.filter((r) => r.off_road_events === 0).length,
-        left_road_pct_per_seed: perSeed.map((s) => s.leftRoadPct),
-        off_road_time_pct: simSeconds > 0 ? (100 * mine.reduce((s, r) => s + r.off_road_seconds, 0)) / simSeconds : NaN,
-        mean_abs_cross_track_m: { median: median(crossTrack), min: Math.min(...crossTrack), max: Math.max(...crossTrack) },
-      });
-    }
-  }
-  return cells;
+  return byModelAndCondition(runs).map(({ model, condition, items: mine }) => {
+    const seeds = unique(mine.map((r) => r.seed)).sort((a, b) => a - b);
+    const perSeed = seeds.map((seed) => {
+      const own = mine.filter((r) => r.seed === seed);
+      const seconds = own.reduce((s, r) => s + r.sim_seconds, 0);
+      return {
+        events: own.reduce((s, r) => s + r.off_road_events, 0),
+        leftRoadPct: (100 * own.filter((r) => r.off_road_events > 0).length) / own.length,
+        crossTrack: own.reduce((s, r) => s + r.mean_abs_cross_track_m * r.sim_seconds, 0) / seconds,
+      };
+    });
+    const crossTrack = perSeed.map((s) => s.crossTrack);
+    const simSeconds = mine.reduce((s, r) => s + r.sim_seconds, 0);
+    return {
+      model,
+      condition,
+      runs: mine.length,
+      laps_completed: mine.reduce((s, r) => s + r.laps_completed, 0),
+      off_road_events: mine.reduce((s, r) => s + r.off_road_events, 0),
+      off_road_events_per_seed: perSeed.map((s) => s.events),
+      clean_runs: mine.filter((r) => r.off_road_events === 0).length,
+      left_road_pct_per_seed: perSeed.map((s) => s.leftRoadPct),
+      off_road_time_pct: simSeconds > 0 ? (100 * mine.reduce((s, r) => s + r.off_road_seconds, 0)) / simSeconds : NaN,
+      mean_abs_cross_track_m: { median: median(crossTrack), min: Math.min(...crossTrack), max: Math.max(...crossTrack) },
+    };
+  });
 }
 
 const pct = (v: number) => `${v.toFixed(1)} %`;

@@ -12,7 +12,7 @@ import type { SaliencyFrame } from '../nodes/drive_node';
 import { AttentionShare, AttentionSummary, mergeAttention } from '../sim/attention';
 import { PIXEL_CLASSES, PixelClass } from '../sim/renderer';
 import { median } from './drive_stats';
-import { TRAINING_CONDITION } from './robustness_models';
+import { byModelAndCondition, TRAINING_CONDITION, unique } from './robustness_models';
 import type { RobustnessRun } from './robustness_report';
 
 /** The conditions measured by default: the training one and three far from it. */
@@ -72,8 +72,6 @@ export interface SaliencyCell {
   horizon_band: ShareOverSeeds;
 }
 
-const unique = <T>(values: T[]) => [...new Set(values)];
-
 /** Each policy's (model, seed) attention in one condition, its roads merged. */
 function perPolicy(runs: RobustnessRun[]): Array<{ model: string; seed: number; condition: string; attention: AttentionSummary; clean: number }> {
   const measured = runs.filter((r) => r.attention && r.attention.frames > 0);
@@ -87,28 +85,20 @@ function perPolicy(runs: RobustnessRun[]): Array<{ model: string; seed: number; 
 
 /** Cells in the runs' model order, the training condition first. */
 export function summariseAttention(runs: RobustnessRun[]): SaliencyCell[] {
-  const policies = perPolicy(runs);
-  const conditions = unique(policies.map((p) => p.condition)).sort((a, b) => Number(b === TRAINING_CONDITION) - Number(a === TRAINING_CONDITION));
-  const cells: SaliencyCell[] = [];
-  for (const model of unique(policies.map((p) => p.model))) {
-    for (const condition of conditions) {
-      const mine = policies.filter((p) => p.model === model && p.condition === condition);
-      if (mine.length === 0) continue;
-      const over = (pick: (a: AttentionSummary) => AttentionShare): ShareOverSeeds => ({
-        area: meanSd(mine.map((p) => pick(p.attention).area_fraction)).mean,
-        attention: meanSd(mine.map((p) => pick(p.attention).attention_fraction)),
-      });
-      cells.push({
-        model,
-        condition,
-        seeds: mine.length,
-        frames: mine.reduce((s, p) => s + p.attention.frames, 0),
-        classes: Object.fromEntries(PIXEL_CLASSES.map((c) => [c, over((a) => a.classes[c])])) as Record<PixelClass, ShareOverSeeds>,
-        horizon_band: over((a) => a.horizon_band),
-      });
-    }
-  }
-  return cells;
+  return byModelAndCondition(perPolicy(runs)).map(({ model, condition, items: mine }) => {
+    const over = (pick: (a: AttentionSummary) => AttentionShare): ShareOverSeeds => ({
+      area: meanSd(mine.map((p) => pick(p.attention).area_fraction)).mean,
+      attention: meanSd(mine.map((p) => pick(p.attention).attention_fraction)),
+    });
+    return {
+      model,
+      condition,
+      seeds: mine.length,
+      frames: mine.reduce((s, p) => s + p.attention.frames, 0),
+      classes: Object.fromEntries(PIXEL_CLASSES.map((c) => [c, over((a) => a.classes[c])])) as Record<PixelClass, ShareOverSeeds>,
+      horizon_band: over((a) => a.horizon_band),
+    };
+  });
 }
 
 /** Ranks from 1, ties sharing their mean rank. */
