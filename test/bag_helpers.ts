@@ -8,9 +8,10 @@ import type { IWritable, McapWriterOptions } from '@mcap/core';
 import Database from 'better-sqlite3';
 import type { BagMessage, BagReader, ReadOptions } from '../lnn_ros/bag/types';
 import { MessageRegistry } from '../lnn_ros/msg/registry';
+import { DATA_DIR } from './helpers/shared_data';
 
 /** Real rosbag2 recordings (read-only; see its README). */
-export const BAGS_DIR = path.join(process.env['LNN_ROS_DATA'] ?? path.join(__dirname, '..', '..', 'shared', 'data'), 'bags');
+export const BAGS_DIR = path.join(DATA_DIR, 'bags');
 
 /** Every real bag: the 2019 single .db3 file and each bag directory. */
 export function realBags(): { name: string; path: string }[] {

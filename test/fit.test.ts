@@ -13,8 +13,9 @@ import { readSequenceFile } from '../lnn_ros/train/sequence_files';
 import { buildWindows, planColumns } from '../lnn_ros/train/windows';
 import { sineFolder, writeFitConfig as writeConfig } from './helpers/fit_data';
 import { useBackend } from './helpers/tf';
+import { DATA_DIR } from './helpers/shared_data';
 
-const CHEETAH = path.join(__dirname, '..', '..', 'shared', 'data', 'halfcheetah');
+const CHEETAH = path.join(DATA_DIR, 'halfcheetah');
 
 const parse = (file: string) => parseFitConfig(YAML.parse(fs.readFileSync(file, 'utf8')), file);
 
