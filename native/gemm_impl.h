@@ -78,16 +78,31 @@ static inline void micro(int kc, const float *restrict a, const float *restrict 
 #undef STORE
 }
 
-static void gemm_part(const gemm_args *g, int m0, int m1, int n0, int n1, float *pack) {
+/*
+ * All of op(B), packed once for every part of a product split over C's rows: K-slice pc (a
+ * multiple of KC) starts at pc · round_up(N, NR), and column j's panel of a slice at j · kc in it.
+ * Columns [j0, j1), j0 a multiple of NR.
+ */
+static void gemm_pack_b(const gemm_args *g, int j0, int j1, float *packed) {
+  const size_t width = (size_t)(g->n + NR - 1) / NR * NR;
+  for (int pc = 0; pc < g->k; pc += KC) {
+    int kc = g->k - pc < KC ? g->k - pc : KC;
+    pack_b(g, pc, kc, j0, j1 - j0, packed + (size_t)pc * width + (size_t)j0 * kc);
+  }
+}
+
+/* Rows [m0, m1) × columns [n0, n1) of C; op(B) from `packed_b` (gemm_pack_b's layout) or packed here. */
+static void gemm_part(const gemm_args *g, int m0, int m1, int n0, int n1, float *pack, const float *packed_b) {
   float *pa = pack;
-  float *pb = pack + MC * KC;
+  const size_t width = (size_t)(g->n + NR - 1) / NR * NR;
   float tile[MR * NR] __attribute__((aligned(64)));
   for (int jc = n0; jc < n1; jc += NC) {
     int nc = n1 - jc < NC ? n1 - jc : NC;
     for (int pc = 0; pc < g->k || pc == 0; pc += KC) {
       int kc = g->k - pc < KC ? g->k - pc : KC;
       int add = g->accumulate || pc > 0;
-      pack_b(g, pc, kc, jc, nc, pb);
+      const float *pb = packed_b ? packed_b + (size_t)pc * width + (size_t)jc * kc : pack + MC * KC;
+      if (!packed_b) pack_b(g, pc, kc, jc, nc, pack + MC * KC);
       for (int ic = m0; ic < m1; ic += MC) {
         int mc = m1 - ic < MC ? m1 - ic : MC;
         pack_a(g, ic, mc, pc, kc, pa);

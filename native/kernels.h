@@ -77,8 +77,12 @@ typedef struct {
 } cfc_gated;
 
 typedef struct {
-  /* Rows [m0, m1) × columns [n0, n1) of C; `pack` is GEMM_PACK_FLOATS floats, 64-byte aligned. */
-  void (*gemm)(const gemm_args *g, int m0, int m1, int n0, int n1, float *pack);
+  /* Rows [m0, m1) × columns [n0, n1) of C; `pack` is GEMM_PACK_FLOATS floats, 64-byte aligned;
+     op(B) from `packed_b` (laid out by gemm_pack_b) when not NULL. */
+  void (*gemm)(const gemm_args *g, int m0, int m1, int n0, int n1, float *pack, const float *packed_b);
+  /* Packs op(B)'s columns [j0, j1) (j0 a multiple of the kernel's NR, gemm_nr) for every K-slice. */
+  void (*gemm_pack_b)(const gemm_args *g, int j0, int j1, float *packed);
+  int gemm_nr;
   /* Batch rows [b0, b1). */
   void (*ltc_forward)(const ltc_step *s, int b0, int b1);
   /* Batch rows [b0, b1) given dL/dout; adds to the sums of `g` (zeroed by the caller); `scratch` is 4·H floats. */

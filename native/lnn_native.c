@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <node_api.h>
 #include "kernels.h"
@@ -29,6 +30,8 @@
 #define MAX_THREADS 16
 /* Chunks of one job at most (chunks_for gives at most 4 a thread). */
 #define MAX_CHUNKS (4 * MAX_THREADS)
+/* Backbone layers a native CfC window takes (deeper backbones take the TypeScript loop). */
+#define MAX_LAYERS 8
 /* Below this many multiply-adds a second thread costs more (wake-up ~10-30 µs) than it saves. */
 #define MIN_MACS_PER_PART (1 << 19)
 
@@ -78,12 +81,51 @@ static void run_chunks(chunk_fn fn, void *ctx, int chunks, int thread) {
   }
 }
 
+/* How long an idle worker polls for the next job before it sleeps: training issues products
+   back to back, and waking a sleeping thread (futex + IPI, slower still in a VM) cost a 256³
+   product a third of its second thread's gain. Short, so that an idle process (or a robot's node
+   between camera frames) sleeps; longer polls took the core from V8's own threads. */
+#define SPIN_NS 50000L
+
+
+static atomic_uint published; /* `generation`, readable without the lock */
+static int sleepers;          /* workers in pthread_cond_wait (under mu) */
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+static long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+/* Polls for a generation after `seen` for up to SPIN_NS. */
+static void spin_for_job(unsigned seen) {
+  const long until = now_ns() + SPIN_NS;
+  for (int i = 1;; i++) {
+    if (atomic_load_explicit(&published, memory_order_acquire) != seen) return;
+    cpu_relax();
+    if ((i & 255) == 0 && now_ns() > until) return;
+  }
+}
+
 static void *worker(void *arg) {
   int i = (int)(intptr_t)arg;
   unsigned seen = 0;
   for (;;) {
+    spin_for_job(seen);
     pthread_mutex_lock(&mu);
-    while (!job_open || generation == seen) pthread_cond_wait(&work_cv, &mu);
+    while (!job_open || generation == seen) {
+      sleepers++;
+      pthread_cond_wait(&work_cv, &mu);
+      sleepers--;
+    }
     seen = generation;
     if (i >= job_threads) {
       pthread_mutex_unlock(&mu);
@@ -127,7 +169,8 @@ static void parallel(int threads, int chunks, chunk_fn fn, void *ctx) {
   atomic_store(&done_chunks, 0);
   job_open = 1;
   generation++;
-  pthread_cond_broadcast(&work_cv);
+  atomic_store_explicit(&published, generation, memory_order_release);
+  if (sleepers > 0) pthread_cond_broadcast(&work_cv);
   pthread_mutex_unlock(&mu);
   run_chunks(fn, ctx, chunks, 0);
   while (atomic_load(&done_chunks) < chunks) sched_yield(); /* a worker finishing a chunk it claimed */
@@ -155,14 +198,18 @@ static float *aligned_floats(size_t n) {
   return posix_memalign(&p, 64, n * sizeof(float)) == 0 ? p : NULL;
 }
 
-/* --- gemm: chunks split C's rows or columns, in multiples of 32 (every kernel's NR divides it);
-   each chunk repacks the other operand, so a gemm has only two chunks a thread. */
+/* --- gemm: chunks split C's rows or columns, in multiples of 32 (every kernel's NR divides it).
+   Split over rows, op(B) is packed once, by all threads, before the rows are computed; split over
+   columns, each chunk packs the rows of op(A) it needs (two chunks a thread keep that small). */
 #define GEMM_CHUNKS_PER_THREAD 2
 static float *packs[MAX_THREADS];
+static float *packed_b;
+static size_t packed_b_floats;
 
 typedef struct {
   gemm_args g;
   int chunks, split_m;
+  const float *packed_b;
 } gemm_job;
 
 static void gemm_chunk(void *ctx, int c, int thread) {
@@ -170,8 +217,16 @@ static void gemm_chunk(void *ctx, int c, int thread) {
   int lo, hi;
   part_range(j->split_m ? j->g.m : j->g.n, j->chunks, c, 32, &lo, &hi);
   if (lo >= hi) return;
-  if (j->split_m) kernels->gemm(&j->g, lo, hi, 0, j->g.n, packs[thread]);
-  else kernels->gemm(&j->g, 0, j->g.m, lo, hi, packs[thread]);
+  if (j->split_m) kernels->gemm(&j->g, lo, hi, 0, j->g.n, packs[thread], j->packed_b);
+  else kernels->gemm(&j->g, 0, j->g.m, lo, hi, packs[thread], NULL);
+}
+
+static void gemm_pack_chunk(void *ctx, int c, int thread) {
+  const gemm_job *j = ctx;
+  int lo, hi;
+  (void)thread;
+  part_range(j->g.n, j->chunks, c, kernels->gemm_nr, &lo, &hi);
+  if (lo < hi) kernels->gemm_pack_b(&j->g, lo, hi, (float *)j->packed_b);
 }
 
 /* Threads worth using for `work` multiply-adds (or synapse evaluations) in `units` pieces. */
@@ -187,9 +242,24 @@ static int gemm_run(const gemm_args *g) {
      chunks of columns repack op(A) (M×K). */
   const int split_m = g->n <= g->m, extent = split_m ? g->m : g->n;
   const int threads = threads_for((double)g->m * g->n * g->k, (extent + 31) / 32);
-  gemm_job j = {*g, chunks_for(threads, GEMM_CHUNKS_PER_THREAD, (extent + 31) / 32), split_m};
+  gemm_job j = {*g, chunks_for(threads, GEMM_CHUNKS_PER_THREAD, (extent + 31) / 32), split_m, NULL};
   for (int i = 0; i < threads; i++) {
     if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) return ENOMEM;
+  }
+  if (split_m && threads > 1) {
+    const int nr = kernels->gemm_nr;
+    const size_t need = (size_t)(g->k > 0 ? g->k : 1) * ((g->n + nr - 1) / nr * nr);
+    if (need > packed_b_floats) {
+      free(packed_b);
+      packed_b_floats = 0;
+      if (!(packed_b = aligned_floats(need))) return ENOMEM;
+      packed_b_floats = need;
+    }
+    gemm_job pack = j;
+    pack.packed_b = packed_b;
+    pack.chunks = chunks_for(threads, 1, (g->n + nr - 1) / nr);
+    parallel(threads, pack.chunks, gemm_pack_chunk, &pack);
+    j.packed_b = packed_b;
   }
   parallel(threads, j.chunks, gemm_chunk, &j);
   return 0;
@@ -255,6 +325,187 @@ static int ltc_backward_run(const ltc_step *s, const float *g_out, const ltc_gra
     }
   }
   free(buffer);
+  return 0;
+}
+
+/* --- CfC window: every step of a window (default / no_gate mode, a native activation), forward
+   and the per-row part of the backward, as lnn_ros/kernels/fused_cfc_sequence.ts does it step by
+   step for the whole batch. A sample's recurrence does not touch the other samples, so chunks of
+   batch rows run all their steps on their own: one parallel job per direction instead of several
+   per step, and each thread keeps the (prepacked) weights in its cache. The parameter gradients,
+   sums over every row and step, are left to the caller (products over B·T rows).
+   Layout [B][T][features] throughout. */
+typedef struct {
+  int batch, steps, inputs, units, width, layers, kind, gated, ts_rows;
+  const float *backbone_w, *backbone_b; /* layer l: (width × cols_l), cols_0 = I + H, else width */
+  const float *head_w, *head_b;         /* (4H × top) stacked heads, masks applied */
+  const float *x, *h0, *ts;             /* x [B][T][I], h0 [B][H], ts [ts_rows][T] */
+  float *z0, *zs, *pres;                /* [B][T][I+H]; layers × [B][T][width] each */
+  float *head, *f1, *f2, *gate, *out;   /* [B][T][4H]; [B][T][H] */
+  /* Backward: in g_out; out g_head, g_pres (dL/dpre, layers × [B][T][width]), g_x, g_h0, g_ts [B][T]. */
+  const float *g_out;
+  float *g_head, *g_pres, *g_x, *g_h0, *g_ts;
+} cfc_window;
+
+/* Rows of the largest chunk: chunks follow from the batch alone, so a window's values do not
+   depend on the thread count. */
+#define WINDOW_CHUNKS 8
+#define WINDOW_MIN_ROWS 16
+
+typedef struct {
+  const cfc_window *w;
+  int chunks;
+  /* Prepacked op(B) per layer then the heads: Wᵀ forward, W backward. */
+  const float *packed[2][MAX_LAYERS + 1];
+  float *scratch[MAX_THREADS]; /* per thread: two row blocks of the widest features, and g_next */
+} window_job;
+
+static int window_cols(const cfc_window *w, int l) { return l == 0 ? w->inputs + w->units : w->width; }
+
+/* z_l, the input of layer l (l = layers: the heads' input). */
+static float *window_z(const cfc_window *w, int l) {
+  return l == 0 ? w->z0 : w->zs + (size_t)(l - 1) * w->batch * w->steps * w->width;
+}
+
+/* C rows [b0, b0+n) at step t of a [B][T][cols] array. */
+static gemm_args step_gemm(const cfc_window *w, const float *a, int a_cols, const float *b, float *c, int c_cols, int b0, int n, int t, int k, int trans_b) {
+  const size_t T = (size_t)w->steps;
+  gemm_args g = {a + ((size_t)b0 * T + t) * a_cols, b, c + ((size_t)b0 * T + t) * c_cols, n, c_cols, k, (int)T * a_cols, trans_b ? k : c_cols, (int)T * c_cols, 0, trans_b, 1};
+  return g;
+}
+
+static void window_forward_chunk(void *ctx, int c, int thread) {
+  const window_job *j = ctx;
+  const cfc_window *w = j->w;
+  int b0, b1;
+  part_range(w->batch, j->chunks, c, 1, &b0, &b1);
+  const int n = b1 - b0, T = w->steps, I = w->inputs, H = w->units;
+  for (int t = 0; t < T; t++) {
+    for (int b = b0; b < b1; b++) {
+      float *z = w->z0 + ((size_t)b * T + t) * (I + H);
+      memcpy(z, w->x + ((size_t)b * T + t) * I, (size_t)I * sizeof(float)); /* input first, then state */
+      memcpy(z + I, t == 0 ? w->h0 + (size_t)b * H : w->out + ((size_t)b * T + t - 1) * H, (size_t)H * sizeof(float));
+    }
+    for (int l = 0; l <= w->layers; l++) {
+      const int rows = l < w->layers ? w->width : 4 * H, cols = window_cols(w, l);
+      const float *bias = l < w->layers ? w->backbone_b + (size_t)l * w->width : w->head_b;
+      float *pre = l < w->layers ? w->pres + (size_t)l * w->batch * T * w->width : w->head;
+      for (int b = b0; b < b1; b++) memcpy(pre + ((size_t)b * T + t) * rows, bias, (size_t)rows * sizeof(float));
+      gemm_args g = step_gemm(w, window_z(w, l), cols, NULL, pre, rows, b0, n, t, cols, 1);
+      kernels->gemm(&g, 0, n, 0, rows, packs[thread], j->packed[0][l]);
+      if (l < w->layers) {
+        float *z = window_z(w, l + 1);
+        for (int b = b0; b < b1; b++) kernels->cfc_activation(w->kind, pre + ((size_t)b * T + t) * rows, z + ((size_t)b * T + t) * rows, (size_t)rows);
+      }
+    }
+    for (int b = b0; b < b1; b++) {
+      const size_t bt = (size_t)b * T + t;
+      const float ts = w->ts[w->ts_rows == 1 ? (size_t)t : bt];
+      cfc_gated u = {1, H, w->gated, w->head + bt * 4 * H, &ts, w->out + bt * H, w->f1 + bt * H, w->f2 + bt * H, w->gate + bt * H};
+      kernels->cfc_gated_forward(&u);
+    }
+  }
+}
+
+static void window_backward_chunk(void *ctx, int c, int thread) {
+  const window_job *j = ctx;
+  const cfc_window *w = j->w;
+  int b0, b1;
+  part_range(w->batch, j->chunks, c, 1, &b0, &b1);
+  const int n = b1 - b0, T = w->steps, I = w->inputs, H = w->units;
+  int widest = 4 * H;
+  for (int l = 0; l <= w->layers; l++) widest = window_cols(w, l) > widest ? window_cols(w, l) : widest;
+  float *gz = j->scratch[thread], *g_next = gz + (size_t)n * widest, *g_out = g_next + (size_t)n * H;
+  for (int t = T - 1; t >= 0; t--) {
+    for (int b = b0; b < b1; b++) {
+      const size_t bt = (size_t)b * T + t;
+      float *go = g_out + (size_t)(b - b0) * H;
+      for (int i = 0; i < H; i++) go[i] = w->g_out[bt * H + i] + (t < T - 1 ? g_next[(size_t)(b - b0) * H + i] : 0.0f);
+      const float ts = w->ts[w->ts_rows == 1 ? (size_t)t : bt];
+      cfc_gated u = {1, H, w->gated, w->head + bt * 4 * H, &ts, w->out + bt * H, w->f1 + bt * H, w->f2 + bt * H, w->gate + bt * H};
+      kernels->cfc_gated_backward(&u, go, w->g_head + bt * 4 * H, w->g_ts + bt);
+    }
+    /* dL/dz_l = dL/dpre_l · W_l (the heads first), then through the activation below it. */
+    const float *g_above = w->g_head;
+    int above = 4 * H;
+    for (int l = w->layers; l >= 0; l--) {
+      const int cols = window_cols(w, l);
+      gemm_args g = {g_above + (size_t)b0 * T * above + (size_t)t * above, NULL, gz, n, cols, above, T * above, cols, cols, 0, 0, 0};
+      kernels->gemm(&g, 0, n, 0, cols, packs[thread], j->packed[1][l]);
+      if (l == 0) break;
+      float *g_pre = w->g_pres + (size_t)(l - 1) * w->batch * T * w->width;
+      const float *pre = w->pres + (size_t)(l - 1) * w->batch * T * w->width, *z = window_z(w, l);
+      for (int b = b0; b < b1; b++) {
+        const size_t at = ((size_t)b * T + t) * w->width;
+        memcpy(g_pre + at, gz + (size_t)(b - b0) * cols, (size_t)cols * sizeof(float));
+        kernels->cfc_activation_backward(w->kind, pre + at, z + at, g_pre + at, (size_t)cols);
+      }
+      g_above = g_pre;
+      above = w->width;
+    }
+    for (int b = b0; b < b1; b++) {
+      const float *row = gz + (size_t)(b - b0) * (I + H);
+      memcpy(w->g_x + ((size_t)b * T + t) * I, row, (size_t)I * sizeof(float));
+      memcpy(g_next + (size_t)(b - b0) * H, row + I, (size_t)H * sizeof(float));
+    }
+  }
+  memcpy(w->g_h0 + (size_t)b0 * H, g_next, (size_t)n * H * sizeof(float));
+}
+
+/* Packs every layer's weight (and the heads') for `forward` (op(B) = Wᵀ) or the backward (W). */
+static float *window_pack(const cfc_window *w, int backward, window_job *j) {
+  size_t total = 0, sizes[MAX_LAYERS + 1];
+  const int nr = kernels->gemm_nr;
+  for (int l = 0; l <= w->layers; l++) {
+    const int rows = l < w->layers ? w->width : 4 * w->units, cols = window_cols(w, l);
+    const int n = backward ? cols : rows, k = backward ? rows : cols;
+    sizes[l] = (size_t)k * ((n + nr - 1) / nr * nr);
+    total += sizes[l];
+  }
+  float *buffer = aligned_floats(total), *at = buffer;
+  if (!buffer) return NULL;
+  const float *weight = w->backbone_w;
+  for (int l = 0; l <= w->layers; l++) {
+    const int rows = l < w->layers ? w->width : 4 * w->units, cols = window_cols(w, l);
+    const float *wl = l < w->layers ? weight : w->head_w;
+    /* Forward: C = z · Wᵀ (B = W, n = rows, k = cols, transposed); backward: C = g · W (n = cols, k = rows). */
+    gemm_args g = backward ? (gemm_args){NULL, wl, NULL, 0, cols, rows, 0, cols, 0, 0, 0, 0} : (gemm_args){NULL, wl, NULL, 0, rows, cols, 0, cols, 0, 0, 1, 0};
+    kernels->gemm_pack_b(&g, 0, g.n, at);
+    j->packed[backward][l] = at;
+    at += sizes[l];
+    if (l < w->layers) weight += (size_t)rows * cols;
+  }
+  return buffer;
+}
+
+static int window_chunks(int batch) {
+  int chunks = batch / WINDOW_MIN_ROWS;
+  return chunks < 1 ? 1 : chunks > WINDOW_CHUNKS ? WINDOW_CHUNKS : chunks;
+}
+
+static int window_run(const cfc_window *w, int backward) {
+  window_job j = {.w = w, .chunks = window_chunks(w->batch)};
+  const double macs = (double)w->batch * w->steps * (4.0 * w->units + w->layers * w->width) * window_cols(w, w->layers > 0 ? 1 : 0);
+  const int threads = threads_for(backward ? 2 * macs : macs, j.chunks);
+  for (int i = 0; i < threads; i++) {
+    if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) return ENOMEM;
+  }
+  float *packed = window_pack(w, backward, &j);
+  if (!packed) return ENOMEM;
+  float *scratch = NULL;
+  if (backward) {
+    int widest = 4 * w->units, rows = (w->batch + j.chunks - 1) / j.chunks;
+    for (int l = 0; l <= w->layers; l++) widest = window_cols(w, l) > widest ? window_cols(w, l) : widest;
+    const size_t per = ((size_t)rows * (widest + 2 * w->units) + 15) / 16 * 16;
+    if (!(scratch = aligned_floats(per * threads))) {
+      free(packed);
+      return ENOMEM;
+    }
+    for (int i = 0; i < threads; i++) j.scratch[i] = scratch + per * i;
+  }
+  parallel(threads, j.chunks, backward ? window_backward_chunk : window_forward_chunk, &j);
+  free(scratch);
+  free(packed);
   return 0;
 }
 
@@ -367,13 +618,13 @@ static void conv_blocks(conv_job *j, int chunk, int i, int which) {
       if (narrow) {
         /* tile (N × rows) = Wᵀ · colsᵀ, then transposed into the output rows. */
         gemm_args g = {c->w, cols, tile, N, rows, K, N, K, rows, 1, 1, 0};
-        kernels->gemm(&g, 0, N, 0, rows, packs[i]);
+        kernels->gemm(&g, 0, N, 0, rows, packs[i], NULL);
         for (int r = 0; r < rows; r++) {
           for (int n = 0; n < N; n++) out[(size_t)r * N + n] = tile[(size_t)n * rows + r];
         }
       } else {
         gemm_args g = {cols, c->w, out, rows, N, K, K, N, N, 0, 0, 0};
-        kernels->gemm(&g, 0, rows, 0, N, packs[i]);
+        kernels->gemm(&g, 0, rows, 0, N, packs[i], NULL);
       }
       for (int r = 0; r < rows; r++) {
         float *o = out + (size_t)r * N;
@@ -384,11 +635,11 @@ static void conv_blocks(conv_job *j, int chunk, int i, int which) {
       /* dW (K × N) += colsᵀ · dy over the block; narrow: dWᵀ (N × K) += dyᵀ · cols (the caller transposes). */
       im2col(c, p0, rows, cols);
       gemm_args g = narrow ? (gemm_args){dy, cols, grad, N, K, rows, N, K, K, 1, 0, 1} : (gemm_args){cols, dy, grad, K, N, rows, K, N, N, 1, 0, 1};
-      kernels->gemm(&g, 0, g.m, 0, g.n, packs[i]);
+      kernels->gemm(&g, 0, g.m, 0, g.n, packs[i], NULL);
     } else {
       /* cols = dy · Wᵀ (rows × K), scattered back onto dx. */
       gemm_args g = {dy, c->w, cols, rows, K, N, N, N, K, 0, 1, 0};
-      kernels->gemm(&g, 0, rows, 0, K, packs[i]);
+      kernels->gemm(&g, 0, rows, 0, K, packs[i], NULL);
       col2im(c, p0, rows, cols, grad);
     }
   }
@@ -717,6 +968,55 @@ static napi_value cfc_gated_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* {batch, steps, inputs, units, width, layers, activation, gated, tsRows} and the arrays of
+   cfc_window (camelCase); the backward's too when `backward`. */
+static int read_window(napi_env env, napi_value obj, cfc_window *w, int backward) {
+  static const char *names[] = {"batch", "steps", "inputs", "units", "width", "layers", "activation", "gated", "tsRows"};
+  double v[9];
+  for (int i = 0; i < 9; i++) {
+    if (!field_number(env, obj, names[i], &v[i])) return 0;
+  }
+  const double B = v[0], T = v[1], I = v[2], H = v[3], W = v[4], L = v[5];
+  if (!(B >= 1 && T >= 1 && I >= 0 && H >= 1 && L >= 0 && L <= MAX_LAYERS && (L == 0 || W >= 1) && v[6] >= 0 && v[6] <= 3 && (v[8] == 1 || v[8] == B) &&
+        B * T * (I + H + 4 * H + L * W) < 2e9)) {
+    napi_throw_range_error(env, NULL, "lnn_native: cfc window sizes out of range");
+    return 0;
+  }
+  *w = (cfc_window){(int)B, (int)T, (int)I, (int)H, (int)W, (int)L, (int)v[6], v[7] != 0, (int)v[8]};
+  const size_t bt = (size_t)B * T, top = L > 0 ? (size_t)W : (size_t)(I + H);
+  const size_t backbone = L > 0 ? (size_t)W * (I + H) + (size_t)(L - 1) * W * W : 0;
+  float *in[7];
+  if (!field_array(env, obj, "backboneW", backbone, &in[0]) || !field_array(env, obj, "backboneB", (size_t)L * W, &in[1]) ||
+      !field_array(env, obj, "headW", 4 * (size_t)H * top, &in[2]) || !field_array(env, obj, "headB", 4 * (size_t)H, &in[3]) ||
+      !field_array(env, obj, "x", bt * I, &in[4]) || !field_array(env, obj, "h0", (size_t)B * H, &in[5]) || !field_array(env, obj, "ts", (size_t)v[8] * T, &in[6]) ||
+      !field_array(env, obj, "z0", bt * (I + H), &w->z0) || !field_array(env, obj, "zs", bt * L * W, &w->zs) || !field_array(env, obj, "pres", bt * L * W, &w->pres) ||
+      !field_array(env, obj, "head", bt * 4 * H, &w->head) || !field_array(env, obj, "f1", bt * H, &w->f1) || !field_array(env, obj, "f2", bt * H, &w->f2) ||
+      !field_array(env, obj, "gate", bt * H, &w->gate) || !field_array(env, obj, "out", bt * H, &w->out)) return 0;
+  w->backbone_w = in[0], w->backbone_b = in[1], w->head_w = in[2], w->head_b = in[3], w->x = in[4], w->h0 = in[5], w->ts = in[6];
+  if (!backward) return 1;
+  float *g_out;
+  if (!field_array(env, obj, "gOut", bt * H, &g_out) || !field_array(env, obj, "gHead", bt * 4 * H, &w->g_head) || !field_array(env, obj, "gPres", bt * L * W, &w->g_pres) ||
+      !field_array(env, obj, "gX", bt * I, &w->g_x) || !field_array(env, obj, "gH0", (size_t)B * H, &w->g_h0) || !field_array(env, obj, "gTs", bt, &w->g_ts)) return 0;
+  w->g_out = g_out;
+  return 1;
+}
+
+static napi_value cfc_window_call(napi_env env, napi_callback_info info, int backward) {
+  size_t argc = 1;
+  napi_value argv[1];
+  cfc_window w;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || !read_window(env, argv[0], &w, backward)) return NULL;
+  if (window_run(&w, backward) != 0) napi_throw_error(env, NULL, "lnn_native: cfc window: out of memory");
+  return NULL;
+}
+
+/* cfcWindowForward(window): fills z0, zs, pres, head, f1, f2, gate, out. */
+static napi_value cfc_window_forward(napi_env env, napi_callback_info info) { return cfc_window_call(env, info, 0); }
+
+/* cfcWindowBackward(window): from gOut and what the forward filled, gHead, gPres, gX, gH0, gTs. */
+static napi_value cfc_window_backward(napi_env env, napi_callback_info info) { return cfc_window_call(env, info, 1); }
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -756,6 +1056,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"cfcActivationBackward", NULL, cfc_activation_backward, NULL, NULL, NULL, napi_default, NULL},
       {"cfcGatedForward", NULL, cfc_gated_forward, NULL, NULL, NULL, napi_default, NULL},
       {"cfcGatedBackward", NULL, cfc_gated_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"cfcWindowForward", NULL, cfc_window_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"cfcWindowBackward", NULL, cfc_window_backward, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, get_isa, NULL, NULL, NULL, napi_default, NULL},

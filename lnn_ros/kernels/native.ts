@@ -86,6 +86,52 @@ export interface NativeCfcUpdate {
   gate: Float32Array;
 }
 
+/**
+ * A CfC window (default / no_gate mode) for cfcWindowForward / cfcWindowBackward: sizes, weights
+ * (backbone layers end to end, (width × cols) each; the stacked masked heads), inputs, what the
+ * forward fills for the backward, and the backward's buffers. Arrays are [B][T][features].
+ */
+export interface NativeCfcWindow {
+  batch: number;
+  steps: number;
+  inputs: number;
+  units: number;
+  /** Backbone width (0 without a backbone) and layers. */
+  width: number;
+  layers: number;
+  /** cfcActivation's codes. */
+  activation: number;
+  gated: number;
+  /** 1 (shared by the batch) or batch. */
+  tsRows: number;
+  backboneW: Float32Array;
+  backboneB: Float32Array;
+  headW: Float32Array;
+  headB: Float32Array;
+  x: Float32Array;
+  h0: Float32Array;
+  ts: Float32Array;
+  z0: Float32Array;
+  /** layers × [B][T][width]: the activations after each layer, and before them. */
+  zs: Float32Array;
+  pres: Float32Array;
+  head: Float32Array;
+  f1: Float32Array;
+  f2: Float32Array;
+  gate: Float32Array;
+  out: Float32Array;
+}
+
+/** The window backward's buffers: in gOut; out dL/dhead, dL/dpre per layer, dL/dx, dL/dh0, dL/dts per row and step. */
+export interface NativeCfcWindowGrads {
+  gOut: Float32Array;
+  gHead: Float32Array;
+  gPres: Float32Array;
+  gX: Float32Array;
+  gH0: Float32Array;
+  gTs: Float32Array;
+}
+
 export interface NativeAddon {
   gemm: GemmFn;
   /** out = act(conv(x, filter) + bias); dw = dL/dfilter and dx = dL/dx given dy = dL/dout. */
@@ -97,6 +143,8 @@ export interface NativeAddon {
   cfcActivationBackward(code: number, pre: Float32Array, z: Float32Array, g: Float32Array): void;
   cfcGatedForward(update: NativeCfcUpdate): void;
   cfcGatedBackward(update: NativeCfcUpdate, gOut: Float32Array, gHead: Float32Array, gTs: Float32Array): void;
+  cfcWindowForward(window: NativeCfcWindow): void;
+  cfcWindowBackward(window: NativeCfcWindow & NativeCfcWindowGrads): void;
   ltcForward(step: NativeLtcStep): void;
   ltcBackward(step: NativeLtcStep, gOut: Float32Array, grads: NativeLtcGrads): void;
   setThreads(n: number): void;

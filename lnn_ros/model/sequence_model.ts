@@ -99,21 +99,30 @@ export class SequenceModel extends Module {
   /** x: (B, T, I), or (T, B, I) when batch_first is false. Runs inside the caller's tidy scope. */
   forward(x: tf.Tensor3D, inputs: SequenceInputs = {}): SequenceOutputs {
     const batchFirst = this.config.batch_first;
-    const xs = tf.unstack(x, batchFirst ? 1 : 0) as tf.Tensor2D[];
     const batch = x.shape[batchFirst ? 0 : 1];
-    const steps = xs.length;
-    const ts = stepTimespans(inputs.timespans, batch, steps, batchFirst);
-    let h = inputs.hx ?? tf.zeros([batch, this.stateSize]);
+    const steps = x.shape[batchFirst ? 1 : 0];
+    if (steps === 0) throw new InputError('the input sequence has no time steps');
+    const ts = windowTimespans(inputs.timespans, batch, steps, batchFirst);
+    const h0 = inputs.hx ?? tf.zeros([batch, this.stateSize]);
+    // Without mixed memory a cell with a window path takes every step in one op.
+    const window = this.lstm ? null : (this.cell.sequence?.(batchFirst ? x : (tf.transpose(x, [1, 0, 2]) as tf.Tensor3D), h0, ts, inputs.training) ?? null);
+    if (window) {
+      const h = tf.reshape(tf.slice(window, [0, steps - 1, 0], [batch, 1, this.stateSize]), [batch, this.stateSize]) as tf.Tensor2D;
+      if (!this.config.return_sequences) return { output: this.project(h), h, c: null };
+      return { output: this.projectSequence(batchFirst ? window : (tf.transpose(window, [1, 0, 2]) as tf.Tensor3D)), h, c: null };
+    }
+    const xs = tf.unstack(x, batchFirst ? 1 : 0) as tf.Tensor2D[];
+    const tsSteps = tf.unstack(ts, 1).map((t) => tf.reshape(t, [ts.shape[0], 1]) as tf.Tensor2D);
+    let h = h0;
     let c = this.lstm ? (inputs.cx ?? tf.zeros([batch, this.stateSize])) : null;
     const outputs: tf.Tensor2D[] = [];
-    let last: tf.Tensor2D | null = null;
+    let last = h;
     for (let t = 0; t < steps; t++) {
       // Mixed memory: the LSTM's output becomes the cell's state; the cell still sees raw x_t.
       if (this.lstm) [h, c] = this.lstm.step(xs[t], h, c as tf.Tensor2D);
-      [last, h] = this.cell.step(xs[t], h, ts[t], inputs.training);
+      [last, h] = this.cell.step(xs[t], h, tsSteps[t], inputs.training);
       if (this.config.return_sequences) outputs.push(last);
     }
-    if (last === null) throw new InputError('the input sequence has no time steps');
     const output = this.config.return_sequences ? this.projectSequence(tf.stack(outputs, batchFirst ? 1 : 0) as tf.Tensor3D) : this.project(last);
     return { output, h, c };
   }
@@ -130,19 +139,16 @@ export class SequenceModel extends Module {
   }
 }
 
-/** Per-step (B, 1) elapsed times from the shared (T) or per-sample (B, T) / (T, B) forms. */
-function stepTimespans(timespans: tf.Tensor | undefined, batch: number, steps: number, batchFirst: boolean): tf.Tensor2D[] {
-  if (timespans === undefined) {
-    const one = tf.ones([1, 1]) as tf.Tensor2D; // broadcasts over the batch
-    return Array.from({ length: steps }, () => one);
-  }
+/** The window's elapsed times as (B, T) per sample or (1, T) shared, from the (T), (B, T) or (T, B) forms. */
+function windowTimespans(timespans: tf.Tensor | undefined, batch: number, steps: number, batchFirst: boolean): tf.Tensor2D {
+  if (timespans === undefined) return tf.ones([1, steps]); // broadcasts over the batch
   if (timespans.rank === 1) {
     if (timespans.shape[0] !== steps) throw new InputError(`timespans has ${timespans.shape[0]} steps, the input ${steps}`);
-    return tf.unstack(timespans).map((t) => tf.reshape(t, [1, 1]) as tf.Tensor2D);
+    return tf.reshape(timespans, [1, steps]);
   }
   const perSample = batchFirst ? timespans : tf.transpose(timespans);
   if (perSample.rank !== 2 || perSample.shape[0] !== batch || perSample.shape[1] !== steps) {
     throw new InputError(`timespans has shape [${timespans.shape}], expected [${steps}] or [${batchFirst ? `${batch}, ${steps}` : `${steps}, ${batch}`}]`);
   }
-  return tf.unstack(perSample, 1).map((t) => tf.reshape(t, [batch, 1]) as tf.Tensor2D);
+  return perSample as tf.Tensor2D;
 }

@@ -3,7 +3,7 @@
  * modes. Weights and names follow ncps/torch/cfc_cell.py so checkpoints load unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { cfcStepOp } from '../../kernels/fused_cfc_step';
+import { cfcSequenceOp } from '../../kernels/fused_cfc_sequence';
 import { fusedTraining } from '../../kernels/fused_ops';
 import { Activation, activation } from '../activations';
 import { uniform } from '../init';
@@ -99,9 +99,8 @@ export class CfCCell extends Module implements RecurrentCell {
 
   /** One step: x (B, I), h (B, H), ts (B, 1) elapsed time → [output, new state], both h'. */
   step(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, training = false): [tf.Tensor2D, tf.Tensor2D] {
-    // Backbone dropout (training, layers 2..) is not fused: it takes the tfjs graph below.
-    if (fusedTraining() && !(training && this.backboneDropout > 0 && this.backboneLayers > 1)) {
-      const fused = cfcStepOp(x, h, ts, this);
+    if (this.fuses(training)) {
+      const fused = cfcSequenceOp(x, h, ts, this);
       return [fused, fused];
     }
     let z: tf.Tensor2D = tf.concat([x, h], 1); // input first, then state
@@ -131,5 +130,15 @@ export class CfCCell extends Module implements RecurrentCell {
         : tf.add(tf.mul(f1, tf.sub(1, gate)), tf.mul(gate, f2));
     }
     return [next, next];
+  }
+
+  /** Every step of a window in one fused op (RecurrentCell.sequence); null where it takes the tfjs graph. */
+  sequence(x: tf.Tensor3D, h: tf.Tensor2D, ts: tf.Tensor2D, training = false): tf.Tensor3D | null {
+    return this.fuses(training) ? cfcSequenceOp(x, h, ts, this) : null;
+  }
+
+  /** Backbone dropout (training, layers 2..) is not fused: it takes the tfjs graph. */
+  private fuses(training: boolean): boolean {
+    return fusedTraining() && !(training && this.backboneDropout > 0 && this.backboneLayers > 1);
   }
 }

@@ -10,4 +10,10 @@ export interface RecurrentCell extends Module {
   readonly outputSize: number;
   /** Advances by `ts` (B, 1) seconds: x (B, inputSize), h (B, stateSize) → [output, new state]. */
   step(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, training?: boolean): [tf.Tensor2D, tf.Tensor2D];
+  /**
+   * Every step of a window at once, where the cell has such a path (output = state):
+   * x (B, T, inputSize), h (B, stateSize), ts (B, T) or (1, T) → the outputs (B, T, outputSize);
+   * null to be stepped.
+   */
+  sequence?(x: tf.Tensor3D, h: tf.Tensor2D, ts: tf.Tensor2D, training?: boolean): tf.Tensor3D | null;
 }
