@@ -1,7 +1,7 @@
 /*
  * The CfC step's elementwise parts (kernels_*.c include this file after simd.h): backbone
  * activations forward and backward, and the default / no_gate update forward and backward,
- * as in lnn_ros/kernels/fused_cfc_step.ts (GELU and the pure mode stay there).
+ * as in lnn_ros/kernels/fused_cfc_sequence.ts (GELU and the pure mode stay there).
  */
 
 /* The activations, as cfc_activation codes: 0 lecun_tanh, 1 silu, 2 relu, 3 tanh. */

@@ -206,13 +206,14 @@ interface WindowPass {
 
 /**
  * CfCCell steps over a window as one op: x (B, T, I), h0 (B, H), ts (B, T) per sample or (1, T)
- * shared → every step's h', (B, T, H) (x (B, I) and h' (B, H) for one step). With the native addon (default / no_gate mode, a native
- * activation) each chunk of batch rows runs all its steps in C on its own core, and the parameter
- * gradients are products over all B·T rows at the end; otherwise a TypeScript loop steps the whole
- * batch, summing each parameter's gradient step by step.
+ * shared → every step's h', (B, T, H); x (B, I) is a window of one step, whose h' is (B, H). With
+ * the native addon (default / no_gate mode, a native activation) each chunk of batch rows runs
+ * all its steps in C on its own core, and the parameter gradients are products over all B·T rows
+ * at the end; otherwise a TypeScript loop steps the whole batch, summing each parameter's
+ * gradient step by step.
  */
 export function cfcSequenceOp<X extends tf.Tensor2D | tf.Tensor3D>(x: X, h0: tf.Tensor2D, ts: tf.Tensor2D, p: CfcStepParams): X {
-  // A (B, I) x is a window of one step, and the output is (B, H) then: no reshapes around a cell step.
+  // One step takes (B, I) and gives (B, H): no reshapes (two tfjs ops each way) around a cell step.
   const [B, T, I] = x.rank === 3 ? (x.shape as [number, number, number]) : [x.shape[0], 1, x.shape[1]];
   const H = h0.shape[1];
   const tsRows = ts.shape[0];

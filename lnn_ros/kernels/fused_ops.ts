@@ -1,8 +1,9 @@
 /**
- * The switch between the fused per-step cell ops (fused_cfc_step.ts, fused_ltc_step.ts: one tfjs
- * op per step, forward and backward in plain TypeScript) and the cells' op-by-op tfjs graphs,
- * which stay as the reference. It applies to every tfjs cell step: training, evaluation and
- * tfjs prediction. On by default; off runs (or checks against) the reference graph.
+ * The switch between the fused cell ops (fused_cfc_sequence.ts: one tfjs op per CfC window or
+ * step; fused_ltc_step.ts: one per LTC step; forward and backward in TypeScript and the native
+ * addon) and the cells' op-by-op tfjs graphs, which stay as the reference. It applies to every
+ * tfjs cell step: training, evaluation and tfjs prediction. On by default; off runs (or checks
+ * against) the reference graph.
  * Also the helpers both ops share.
  */
 import * as tf from '@tensorflow/tfjs-core';
