@@ -367,10 +367,10 @@ static float *window_z(const cfc_window *w, int l) {
   return l == 0 ? w->z0 : w->zs + (size_t)(l - 1) * w->batch * w->steps * w->width;
 }
 
-/* C rows [b0, b0+n) at step t of a [B][T][cols] array. */
-static gemm_args step_gemm(const cfc_window *w, const float *a, int a_cols, const float *b, float *c, int c_cols, int b0, int n, int t, int k, int trans_b) {
-  const size_t T = (size_t)w->steps;
-  gemm_args g = {a + ((size_t)b0 * T + t) * a_cols, b, c + ((size_t)b0 * T + t) * c_cols, n, c_cols, k, (int)T * a_cols, trans_b ? k : c_cols, (int)T * c_cols, 0, trans_b, 1};
+/* A layer's forward at step t for rows [b0, b0+n): c += z · Wᵀ, both [B][T][features] (W prepacked). */
+static gemm_args forward_gemm(const cfc_window *w, const float *z, int cols, float *c, int rows, int b0, int n, int t) {
+  const size_t at = (size_t)b0 * w->steps + t;
+  gemm_args g = {z + at * cols, NULL, c + at * rows, n, rows, cols, w->steps * cols, cols, w->steps * rows, 0, 1, 1};
   return g;
 }
 
@@ -391,7 +391,7 @@ static void window_forward_chunk(void *ctx, int c, int thread) {
       const float *bias = l < w->layers ? w->backbone_b + (size_t)l * w->width : w->head_b;
       float *pre = l < w->layers ? w->pres + (size_t)l * w->batch * T * w->width : w->head;
       for (int b = b0; b < b1; b++) memcpy(pre + ((size_t)b * T + t) * rows, bias, (size_t)rows * sizeof(float));
-      gemm_args g = step_gemm(w, window_z(w, l), cols, NULL, pre, rows, b0, n, t, cols, 1);
+      gemm_args g = forward_gemm(w, window_z(w, l), cols, pre, rows, b0, n, t);
       kernels->gemm(&g, 0, n, 0, rows, packs[thread], j->packed[0][l]);
       if (l < w->layers) {
         float *z = window_z(w, l + 1);
