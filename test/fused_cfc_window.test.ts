@@ -4,7 +4,8 @@
  * gradient (parameters, inputs, initial state, elapsed times) of a scalar loss over all steps and
  * the final state, on both engines (the native addon's window — chunks of batch rows through
  * every step in C — where it is built, and the TypeScript loop), with batches that make several
- * chunks, backbones of 0 to 2 layers, every mode, and shared or per-sample elapsed times. Also: the
+ * chunks, backbones of 0 to 2 layers, NCP-wired cells (a window per wiring layer), every mode, and
+ * shared or per-sample elapsed times. Also: the
  * native window gives the same bits on one thread and on two.
  */
 import { strict as assert } from 'node:assert';
@@ -77,6 +78,8 @@ const CASES: Case[] = [
   { name: 'default lecun_tanh, backbone 1×33, batch 37, shared ts, last output only', model: { class: 'CfC', units: 9, backbone_units: 33, return_sequences: false }, batch: 37, perSample: false },
   { name: 'no_gate relu, backbone 2×20, batch 50 (3 chunks)', model: { class: 'CfC', units: 12, mode: 'no_gate', backbone_units: 20, backbone_layers: 2, activation: 'relu' }, batch: 50, perSample: true },
   { name: 'default tanh, no backbone, batch 3', model: { class: 'CfC', units: 6, backbone_layers: 0, activation: 'tanh' }, batch: 3, perSample: false },
+  { name: 'wired AutoNCP(14, 3): each layer a window over the layer below, batch 33', model: { class: 'CfC', units: { wiring: 'AutoNCP', units: 14, output_size: 3, seed: 5 }, proj_size: 2 }, batch: 33, perSample: true },
+  { name: 'wired AutoNCP(10, 2) no_gate, last output only', model: { class: 'CfC', units: { wiring: 'AutoNCP', units: 10, output_size: 2, seed: 6 }, mode: 'no_gate', return_sequences: false }, batch: 4, perSample: false },
   { name: 'pure (the TypeScript loop on both engines), backbone 1×16', model: { class: 'CfC', units: 8, mode: 'pure', backbone_units: 16 }, batch: 20, perSample: true },
   { name: 'default gelu (the TypeScript loop on both engines)', model: { class: 'CfC', units: 8, backbone_units: 16, activation: 'gelu' }, batch: 20, perSample: false },
 ];

@@ -107,9 +107,10 @@ export class SequenceModel extends Module {
     // Without mixed memory a cell with a window path takes every step in one op.
     const window = this.lstm ? null : (this.cell.sequence?.(batchFirst ? x : (tf.transpose(x, [1, 0, 2]) as tf.Tensor3D), h0, ts, inputs.training) ?? null);
     if (window) {
-      const h = tf.reshape(tf.slice(window, [0, steps - 1, 0], [batch, 1, this.stateSize]), [batch, this.stateSize]) as tf.Tensor2D;
-      if (!this.config.return_sequences) return { output: this.project(h), h, c: null };
-      return { output: this.projectSequence(batchFirst ? window : (tf.transpose(window, [1, 0, 2]) as tf.Tensor3D)), h, c: null };
+      const { output, h } = window;
+      if (this.config.return_sequences) return { output: this.projectSequence(batchFirst ? output : (tf.transpose(output, [1, 0, 2]) as tf.Tensor3D)), h, c: null };
+      const features = this.cell.outputSize;
+      return { output: this.project(tf.reshape(tf.slice(output, [0, steps - 1, 0], [batch, 1, features]), [batch, features]) as tf.Tensor2D), h, c: null };
     }
     const xs = tf.unstack(x, batchFirst ? 1 : 0) as tf.Tensor2D[];
     const tsSteps = tf.unstack(ts, 1).map((t) => tf.reshape(t, [ts.shape[0], 1]) as tf.Tensor2D);

@@ -9,7 +9,7 @@ import { Activation, activation } from '../activations';
 import { uniform } from '../init';
 import { Linear } from '../linear';
 import { Module } from '../module';
-import { RecurrentCell } from './recurrent_cell';
+import { CellWindow, RecurrentCell } from './recurrent_cell';
 
 export const CFC_MODES = ['default', 'pure', 'no_gate'] as const;
 export type CfCMode = (typeof CFC_MODES)[number];
@@ -133,8 +133,11 @@ export class CfCCell extends Module implements RecurrentCell {
   }
 
   /** Every step of a window in one fused op (RecurrentCell.sequence); null where it takes the tfjs graph. */
-  sequence(x: tf.Tensor3D, h: tf.Tensor2D, ts: tf.Tensor2D, training = false): tf.Tensor3D | null {
-    return this.fuses(training) ? cfcSequenceOp(x, h, ts, this) : null;
+  sequence(x: tf.Tensor3D, h: tf.Tensor2D, ts: tf.Tensor2D, training = false): CellWindow | null {
+    if (!this.fuses(training)) return null;
+    const output = cfcSequenceOp(x, h, ts, this);
+    const [B, T] = x.shape;
+    return { output, h: tf.reshape(tf.slice(output, [0, T - 1, 0], [B, 1, this.hiddenSize]), [B, this.hiddenSize]) };
   }
 
   /** Backbone dropout (training, layers 2..) is not fused: it takes the tfjs graph. */

@@ -2,6 +2,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../module';
 
+/** What a cell's window path gives: every step's output and the state after the last step. */
+export interface CellWindow {
+  readonly output: tf.Tensor3D;
+  readonly h: tf.Tensor2D;
+}
+
 export interface RecurrentCell extends Module {
   readonly inputSize: number;
   /** Length of the state vector carried between steps. */
@@ -11,9 +17,9 @@ export interface RecurrentCell extends Module {
   /** Advances by `ts` (B, 1) seconds: x (B, inputSize), h (B, stateSize) → [output, new state]. */
   step(x: tf.Tensor2D, h: tf.Tensor2D, ts: tf.Tensor2D, training?: boolean): [tf.Tensor2D, tf.Tensor2D];
   /**
-   * Every step of a window at once, where the cell has such a path (output = state):
-   * x (B, T, inputSize), h (B, stateSize), ts (B, T) or (1, T) → the outputs (B, T, outputSize);
-   * null to be stepped.
+   * Every step of a window at once, where the cell has such a path: x (B, T, inputSize),
+   * h (B, stateSize), ts (B, T) or (1, T) → every step's output (B, T, outputSize) and the final
+   * state; null to be stepped.
    */
-  sequence?(x: tf.Tensor3D, h: tf.Tensor2D, ts: tf.Tensor2D, training?: boolean): tf.Tensor3D | null;
+  sequence?(x: tf.Tensor3D, h: tf.Tensor2D, ts: tf.Tensor2D, training?: boolean): CellWindow | null;
 }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Wiring } from '../wirings/wiring';
 import { Module } from '../module';
 import { CfCCell, CfCMode } from './cfc_cell';
-import { RecurrentCell } from './recurrent_cell';
+import { CellWindow, RecurrentCell } from './recurrent_cell';
 
 /** Synapses into wiring layer `l` from its source (inputs or layer l-1), stacked over an all-ones self block. */
 function layerMask(wiring: Wiring, layer: number): number[][] {
@@ -59,5 +59,23 @@ export class WiredCfCCell extends Module implements RecurrentCell {
       return inputs;
     });
     return [inputs, tf.concat(next, 1)];
+  }
+
+  /**
+   * The window layer by layer (RecurrentCell.sequence): a layer's step t needs only its own step
+   * t − 1 and the layer below's step t, so each layer takes every step in one op, fed the whole
+   * output sequence of the layer below.
+   */
+  sequence(x: tf.Tensor3D, h: tf.Tensor2D, ts: tf.Tensor2D, training = false): CellWindow | null {
+    const states = tf.split(h, this.layerSizes, 1) as tf.Tensor2D[];
+    let output = x;
+    const finals: tf.Tensor2D[] = [];
+    for (const [l, layer] of this.layers.entries()) {
+      const window = layer.sequence(output, states[l], ts, training);
+      if (!window) return null;
+      output = window.output;
+      finals.push(window.h);
+    }
+    return { output, h: tf.concat(finals, 1) };
   }
 }
