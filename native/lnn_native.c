@@ -83,7 +83,7 @@ static void run_chunks(chunk_fn fn, void *ctx, int chunks, int thread) {
 
 /* How long an idle worker polls for the next job before it sleeps: training issues products
    back to back, and waking a sleeping thread (futex + IPI, slower still in a VM) cost a 256³
-   product a third of its second thread's gain. Short, so that an idle process (or a robot's node
+   product half of its second thread's gain here. Short, so that an idle process (or a robot's node
    between camera frames) sleeps; longer polls took the core from V8's own threads. */
 #define SPIN_NS 50000L
 
