@@ -129,3 +129,31 @@ static void gemm_part(const gemm_args *g, int m0, int m1, int n0, int n1, float 
     }
   }
 }
+
+/*
+ * C (1 × N), columns [n0, n1), of a one-row product with B not transposed, unpacked: the same
+ * sums as gemm_part's (each KC-deep slice from zero in k order, then into C in slice order), so
+ * the values are the same bits, without packing a 6-row panel for one row and all of op(B) — the
+ * column sums of a B·T-row gradient spent ~20× their arithmetic on that.
+ */
+#define ROW_VECS 4
+static void gemm_row(const gemm_args *g, int n0, int n1) {
+  for (int j = n0; j < n1; j += ROW_VECS * VW) {
+    const int w = n1 - j < ROW_VECS * VW ? n1 - j : ROW_VECS * VW;
+    for (int pc = 0; pc < g->k || pc == 0; pc += KC) {
+      const int kc = g->k - pc < KC ? g->k - pc : KC, add = g->accumulate || pc > 0;
+      vec acc[ROW_VECS] = {{0}};
+      for (int k = 0; k < kc; k++) {
+        const float a = g->trans_a ? g->a[(size_t)(pc + k) * g->lda] : g->a[pc + k];
+        const float *row = g->b + (size_t)(pc + k) * g->ldb + j;
+        for (int v = 0; v < ROW_VECS && v * VW < w; v++) acc[v] += a * ld(row + v * VW, w - v * VW < VW ? w - v * VW : VW);
+      }
+      for (int v = 0; v < ROW_VECS && v * VW < w; v++) {
+        const int r = w - v * VW < VW ? w - v * VW : VW;
+        float *c = g->c + j + v * VW;
+        st(c, add ? ld(c, r) + acc[v] : acc[v], r);
+      }
+      if (kc == 0) break;
+    }
+  }
+}

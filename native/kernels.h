@@ -83,6 +83,8 @@ typedef struct {
   /* Packs op(B)'s columns [j0, j1) (j0 a multiple of the kernel's NR, gemm_nr) for every K-slice. */
   void (*gemm_pack_b)(const gemm_args *g, int j0, int j1, float *packed);
   int gemm_nr;
+  /* One-row products (M = 1, op(B) = B), columns [n0, n1): gemm's values without its packing. */
+  void (*gemm_row)(const gemm_args *g, int n0, int n1);
   /* Batch rows [b0, b1). */
   void (*ltc_forward)(const ltc_step *s, int b0, int b1);
   /* Batch rows [b0, b1) given dL/dout; adds to the sums of `g` (zeroed by the caller); `scratch` is 4·H floats. */

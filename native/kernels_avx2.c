@@ -11,7 +11,7 @@
 #include "gemm_impl.h"
 #include "ltc_impl.h"
 #include "cfc_impl.h"
-const lnn_kernels kernels_avx2 = {gemm_part, gemm_pack_b, NR, ltc_forward_rows, ltc_backward_rows, cfc_activation, cfc_activation_backward, cfc_gated_forward, cfc_gated_backward};
+const lnn_kernels kernels_avx2 = {gemm_part, gemm_pack_b, NR, gemm_row, ltc_forward_rows, ltc_backward_rows, cfc_activation, cfc_activation_backward, cfc_gated_forward, cfc_gated_backward};
 #if defined(__clang__)
 #pragma clang attribute pop
 #endif

@@ -221,6 +221,14 @@ static void gemm_chunk(void *ctx, int c, int thread) {
   else kernels->gemm(&j->g, 0, j->g.m, lo, hi, packs[thread], NULL);
 }
 
+static void gemm_row_chunk(void *ctx, int c, int thread) {
+  const gemm_job *j = ctx;
+  int lo, hi;
+  (void)thread;
+  part_range(j->g.n, j->chunks, c, 32, &lo, &hi);
+  if (lo < hi) kernels->gemm_row(&j->g, lo, hi);
+}
+
 static void gemm_pack_chunk(void *ctx, int c, int thread) {
   const gemm_job *j = ctx;
   int lo, hi;
@@ -240,6 +248,12 @@ static int threads_for(double work, int units) {
 static int gemm_run(const gemm_args *g) {
   /* Split where the redundant packing is smaller: chunks of C's rows repack op(B) (K×N) each,
      chunks of columns repack op(A) (M×K). */
+  if (g->m == 1 && !g->trans_b) {
+    gemm_job j = {*g, 0, 0, NULL};
+    j.chunks = chunks_for(threads_for((double)g->n * g->k, (g->n + 31) / 32), 1, (g->n + 31) / 32);
+    parallel(j.chunks, j.chunks, gemm_row_chunk, &j);
+    return 0;
+  }
   const int split_m = g->n <= g->m, extent = split_m ? g->m : g->n;
   const int threads = threads_for((double)g->m * g->n * g->k, (extent + 31) / 32);
   gemm_job j = {*g, chunks_for(threads, GEMM_CHUNKS_PER_THREAD, (extent + 31) / 32), split_m, NULL};

@@ -1,7 +1,8 @@
 /**
  * The native addon's matrix product against the portable one on shapes that hit every edge
  * (partial micro-tiles, several cache blocks, K = 0 and 1, both transposes, accumulation), on one
- * thread and on all; and its argument checks. Skipped where the addon is not built.
+ * thread and on all; one-row products (which skip the packing) bit for bit against the same row of
+ * a packed product; and its argument checks. Skipped where the addon is not built.
  */
 import { strict as assert } from 'node:assert';
 import { gemm, nativeKernels, useNativeKernels } from '../lnn_ros/kernels/native';
@@ -24,6 +25,8 @@ const SHAPES: Array<[number, number, number]> = [
   [256, 81, 256],
   [3, 1600, 20],
   [300, 2, 700],
+  [1, 300, 1000],
+  [1, 17, 256],
 ];
 
 describe('native kernels', function () {
@@ -61,6 +64,27 @@ describe('native kernels', function () {
       }
     });
   }
+
+  it('gives a one-row product the same bits as that row of a taller product (its unpacked path)', () => {
+    useNativeKernels(true);
+    addon!.setThreads(2);
+    for (const [n, k] of [[1, 1], [17, 0], [81, 257], [256, 16384], [300, 1000]]) {
+      for (const transA of [false, true]) {
+        for (const accumulate of [false, true]) {
+          const m = 7;
+          const a = values(4, m * k); // transposed: (k, m), row 0 is column 0
+          const row = transA ? Float32Array.from({ length: k }, (_, i) => a[i * m]) : a.subarray(0, k);
+          const b = values(5, k * n);
+          const c0 = values(6, m * n);
+          const tall = c0.slice();
+          gemm(tall, a, b, m, n, k, transA, false, accumulate);
+          const one = c0.slice(0, n);
+          gemm(one, row, b, 1, n, k, transA, false, accumulate);
+          assert.ok(one.every((v, j) => Object.is(v, tall[j])), `1×${n}×${k} ${transA ? 'T' : 'N'}N${accumulate ? ' +=' : ''}`);
+        }
+      }
+    }
+  });
 
   it('keeps NaN through the activations (a clamp must not hide a diverged value)', () => {
     const pre = Float32Array.of(NaN, Infinity, -Infinity, 0.5);
