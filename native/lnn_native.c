@@ -84,7 +84,8 @@ static void run_chunks(chunk_fn fn, void *ctx, int chunks, int thread) {
 /* How long an idle worker polls for the next job before it sleeps: training issues products
    back to back, and waking a sleeping thread (futex + IPI, slower still in a VM) cost a 256³
    product half of its second thread's gain here. Short, so that an idle process (or a robot's node
-   between camera frames) sleeps; longer polls took the core from V8's own threads. */
+   between camera frames) sleeps; 300 µs polls made training slower here, not faster (the
+   poller competes with V8's own threads for the two cores). */
 #define SPIN_NS 50000L
 
 
