@@ -88,7 +88,6 @@ static void run_chunks(chunk_fn fn, void *ctx, int chunks, int thread) {
    poller competes with V8's own threads for the two cores). */
 #define SPIN_NS 50000L
 
-
 static atomic_uint published; /* `generation`, readable without the lock */
 static int sleepers;          /* workers in pthread_cond_wait (under mu) */
 
@@ -213,6 +212,14 @@ typedef struct {
   const float *packed_b;
 } gemm_job;
 
+/* Each of `threads` threads' packing scratch (GEMM_PACK_FLOATS, kept for the process). */
+static int gemm_packs(int threads) {
+  for (int i = 0; i < threads; i++) {
+    if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) return ENOMEM;
+  }
+  return 0;
+}
+
 static void gemm_chunk(void *ctx, int c, int thread) {
   const gemm_job *j = ctx;
   int lo, hi;
@@ -258,9 +265,7 @@ static int gemm_run(const gemm_args *g) {
   const int split_m = g->n <= g->m, extent = split_m ? g->m : g->n;
   const int threads = threads_for((double)g->m * g->n * g->k, (extent + 31) / 32);
   gemm_job j = {*g, chunks_for(threads, GEMM_CHUNKS_PER_THREAD, (extent + 31) / 32), split_m, NULL};
-  for (int i = 0; i < threads; i++) {
-    if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) return ENOMEM;
-  }
+  if (gemm_packs(threads) != 0) return ENOMEM;
   if (split_m && threads > 1) {
     const int nr = kernels->gemm_nr;
     const size_t need = (size_t)(g->k > 0 ? g->k : 1) * ((g->n + nr - 1) / nr * nr);
@@ -370,9 +375,11 @@ typedef struct {
 typedef struct {
   const cfc_window *w;
   int chunks;
+  /* Features of the widest layer input or output (the backward's scratch rows). */
+  int widest;
   /* Prepacked op(B) per layer then the heads: Wᵀ forward, W backward. */
   const float *packed[2][MAX_LAYERS + 1];
-  float *scratch[MAX_THREADS]; /* per thread: two row blocks of the widest features, and g_next */
+  float *scratch[MAX_THREADS]; /* per thread: rows × widest for dL/dz, rows × H for g_next and g_out */
 } window_job;
 
 static int window_cols(const cfc_window *w, int l) { return l == 0 ? w->inputs + w->units : w->width; }
@@ -380,6 +387,22 @@ static int window_cols(const cfc_window *w, int l) { return l == 0 ? w->inputs +
 /* z_l, the input of layer l (l = layers: the heads' input). */
 static float *window_z(const cfc_window *w, int l) {
   return l == 0 ? w->z0 : w->zs + (size_t)(l - 1) * w->batch * w->steps * w->width;
+}
+
+/* Layer l of the window (l = layers: the stacked heads): its weight (rows × cols) and bias, and
+   its outputs before the activation and their gradient, [B][T][rows] (g_pre NULL in the forward). */
+typedef struct {
+  int rows, cols;
+  const float *weight, *bias;
+  float *pre, *g_pre;
+} window_layer;
+
+static window_layer layer_of(const cfc_window *w, int l) {
+  const int cols = window_cols(w, l);
+  if (l == w->layers) return (window_layer){4 * w->units, cols, w->head_w, w->head_b, w->head, w->g_head};
+  const size_t plane = (size_t)w->batch * w->steps * w->width, first = (size_t)w->width * window_cols(w, 0);
+  const float *weight = w->backbone_w + (l == 0 ? 0 : first + (size_t)(l - 1) * w->width * w->width);
+  return (window_layer){w->width, cols, weight, w->backbone_b + (size_t)l * w->width, w->pres + l * plane, w->g_pres ? w->g_pres + l * plane : NULL};
 }
 
 /* A layer's forward at step t for rows [b0, b0+n): c += z · Wᵀ, both [B][T][features] (W prepacked). */
@@ -402,15 +425,13 @@ static void window_forward_chunk(void *ctx, int c, int thread) {
       memcpy(z + I, t == 0 ? w->h0 + (size_t)b * H : w->out + ((size_t)b * T + t - 1) * H, (size_t)H * sizeof(float));
     }
     for (int l = 0; l <= w->layers; l++) {
-      const int rows = l < w->layers ? w->width : 4 * H, cols = window_cols(w, l);
-      const float *bias = l < w->layers ? w->backbone_b + (size_t)l * w->width : w->head_b;
-      float *pre = l < w->layers ? w->pres + (size_t)l * w->batch * T * w->width : w->head;
-      for (int b = b0; b < b1; b++) memcpy(pre + ((size_t)b * T + t) * rows, bias, (size_t)rows * sizeof(float));
-      gemm_args g = forward_gemm(w, window_z(w, l), cols, pre, rows, b0, n, t);
-      kernels->gemm(&g, 0, n, 0, rows, packs[thread], j->packed[0][l]);
+      const window_layer L = layer_of(w, l);
+      for (int b = b0; b < b1; b++) memcpy(L.pre + ((size_t)b * T + t) * L.rows, L.bias, (size_t)L.rows * sizeof(float));
+      gemm_args g = forward_gemm(w, window_z(w, l), L.cols, L.pre, L.rows, b0, n, t);
+      kernels->gemm(&g, 0, n, 0, L.rows, packs[thread], j->packed[0][l]);
       if (l < w->layers) {
         float *z = window_z(w, l + 1);
-        for (int b = b0; b < b1; b++) kernels->cfc_activation(w->kind, pre + ((size_t)b * T + t) * rows, z + ((size_t)b * T + t) * rows, (size_t)rows);
+        for (int b = b0; b < b1; b++) kernels->cfc_activation(w->kind, L.pre + ((size_t)b * T + t) * L.rows, z + ((size_t)b * T + t) * L.rows, (size_t)L.rows);
       }
     }
     for (int b = b0; b < b1; b++) {
@@ -428,9 +449,7 @@ static void window_backward_chunk(void *ctx, int c, int thread) {
   int b0, b1;
   part_range(w->batch, j->chunks, c, 1, &b0, &b1);
   const int n = b1 - b0, T = w->steps, I = w->inputs, H = w->units;
-  int widest = 4 * H;
-  for (int l = 0; l <= w->layers; l++) widest = window_cols(w, l) > widest ? window_cols(w, l) : widest;
-  float *gz = j->scratch[thread], *g_next = gz + (size_t)n * widest, *g_out = g_next + (size_t)n * H;
+  float *gz = j->scratch[thread], *g_next = gz + (size_t)n * j->widest, *g_out = g_next + (size_t)n * H;
   for (int t = T - 1; t >= 0; t--) {
     for (int b = b0; b < b1; b++) {
       const size_t bt = (size_t)b * T + t;
@@ -441,22 +460,18 @@ static void window_backward_chunk(void *ctx, int c, int thread) {
       kernels->cfc_gated_backward(&u, go, w->g_head + bt * 4 * H, w->g_ts + bt);
     }
     /* dL/dz_l = dL/dpre_l · W_l (the heads first), then through the activation below it. */
-    const float *g_above = w->g_head;
-    int above = 4 * H;
     for (int l = w->layers; l >= 0; l--) {
-      const int cols = window_cols(w, l);
-      gemm_args g = {g_above + (size_t)b0 * T * above + (size_t)t * above, NULL, gz, n, cols, above, T * above, cols, cols, 0, 0, 0};
-      kernels->gemm(&g, 0, n, 0, cols, packs[thread], j->packed[1][l]);
+      const window_layer L = layer_of(w, l);
+      gemm_args g = {L.g_pre + ((size_t)b0 * T + t) * L.rows, NULL, gz, n, L.cols, L.rows, T * L.rows, L.cols, L.cols, 0, 0, 0};
+      kernels->gemm(&g, 0, n, 0, L.cols, packs[thread], j->packed[1][l]);
       if (l == 0) break;
-      float *g_pre = w->g_pres + (size_t)(l - 1) * w->batch * T * w->width;
-      const float *pre = w->pres + (size_t)(l - 1) * w->batch * T * w->width, *z = window_z(w, l);
+      const window_layer below = layer_of(w, l - 1);
+      const float *z = window_z(w, l);
       for (int b = b0; b < b1; b++) {
-        const size_t at = ((size_t)b * T + t) * w->width;
-        memcpy(g_pre + at, gz + (size_t)(b - b0) * cols, (size_t)cols * sizeof(float));
-        kernels->cfc_activation_backward(w->kind, pre + at, z + at, g_pre + at, (size_t)cols);
+        const size_t at = ((size_t)b * T + t) * L.cols;
+        memcpy(below.g_pre + at, gz + (size_t)(b - b0) * L.cols, (size_t)L.cols * sizeof(float));
+        kernels->cfc_activation_backward(w->kind, below.pre + at, z + at, below.g_pre + at, (size_t)L.cols);
       }
-      g_above = g_pre;
-      above = w->width;
     }
     for (int b = b0; b < b1; b++) {
       const float *row = gz + (size_t)(b - b0) * (I + H);
@@ -469,26 +484,21 @@ static void window_backward_chunk(void *ctx, int c, int thread) {
 
 /* Packs every layer's weight (and the heads') for `forward` (op(B) = Wᵀ) or the backward (W). */
 static float *window_pack(const cfc_window *w, int backward, window_job *j) {
-  size_t total = 0, sizes[MAX_LAYERS + 1];
+  gemm_args g[MAX_LAYERS + 1];
+  size_t total = 0;
   const int nr = kernels->gemm_nr;
   for (int l = 0; l <= w->layers; l++) {
-    const int rows = l < w->layers ? w->width : 4 * w->units, cols = window_cols(w, l);
-    const int n = backward ? cols : rows, k = backward ? rows : cols;
-    sizes[l] = (size_t)k * ((n + nr - 1) / nr * nr);
-    total += sizes[l];
+    const window_layer L = layer_of(w, l);
+    /* Forward: C = z · Wᵀ (B = W, n = rows, k = cols, transposed); backward: C = g · W (n = cols, k = rows). */
+    g[l] = backward ? (gemm_args){NULL, L.weight, NULL, 0, L.cols, L.rows, 0, L.cols, 0, 0, 0, 0} : (gemm_args){NULL, L.weight, NULL, 0, L.rows, L.cols, 0, L.cols, 0, 0, 1, 0};
+    total += (size_t)g[l].k * ((g[l].n + nr - 1) / nr * nr);
   }
   float *buffer = aligned_floats(total), *at = buffer;
   if (!buffer) return NULL;
-  const float *weight = w->backbone_w;
   for (int l = 0; l <= w->layers; l++) {
-    const int rows = l < w->layers ? w->width : 4 * w->units, cols = window_cols(w, l);
-    const float *wl = l < w->layers ? weight : w->head_w;
-    /* Forward: C = z · Wᵀ (B = W, n = rows, k = cols, transposed); backward: C = g · W (n = cols, k = rows). */
-    gemm_args g = backward ? (gemm_args){NULL, wl, NULL, 0, cols, rows, 0, cols, 0, 0, 0, 0} : (gemm_args){NULL, wl, NULL, 0, rows, cols, 0, cols, 0, 0, 1, 0};
-    kernels->gemm_pack_b(&g, 0, g.n, at);
+    kernels->gemm_pack_b(&g[l], 0, g[l].n, at);
     j->packed[backward][l] = at;
-    at += sizes[l];
-    if (l < w->layers) weight += (size_t)rows * cols;
+    at += (size_t)g[l].k * ((g[l].n + nr - 1) / nr * nr);
   }
   return buffer;
 }
@@ -502,16 +512,15 @@ static int window_run(const cfc_window *w, int backward) {
   window_job j = {.w = w, .chunks = window_chunks(w->batch)};
   const double macs = (double)w->batch * w->steps * (4.0 * w->units + w->layers * w->width) * window_cols(w, w->layers > 0 ? 1 : 0);
   const int threads = threads_for(backward ? 2 * macs : macs, j.chunks);
-  for (int i = 0; i < threads; i++) {
-    if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) return ENOMEM;
-  }
+  if (gemm_packs(threads) != 0) return ENOMEM;
   float *packed = window_pack(w, backward, &j);
   if (!packed) return ENOMEM;
   float *scratch = NULL;
   if (backward) {
-    int widest = 4 * w->units, rows = (w->batch + j.chunks - 1) / j.chunks;
-    for (int l = 0; l <= w->layers; l++) widest = window_cols(w, l) > widest ? window_cols(w, l) : widest;
-    const size_t per = ((size_t)rows * (widest + 2 * w->units) + 15) / 16 * 16;
+    const int rows = (w->batch + j.chunks - 1) / j.chunks;
+    j.widest = 4 * w->units;
+    for (int l = 0; l <= w->layers; l++) j.widest = window_cols(w, l) > j.widest ? window_cols(w, l) : j.widest;
+    const size_t per = ((size_t)rows * (j.widest + 2 * w->units) + 15) / 16 * 16;
     if (!(scratch = aligned_floats(per * threads))) {
       free(packed);
       return ENOMEM;
@@ -673,9 +682,8 @@ static int conv_run(const conv_args *c, int which, const float *dy, float *grad,
   const int units = by_frame ? c->batch : blocks;
   const int threads = threads_for((double)pixels * c->out_c * K, units);
   conv_job j = {.c = c, .dy = dy, .grad = grad, .chunks = chunks_for(threads, 4, units), .align = by_frame ? frame : CONV_BLOCK};
-  int ok = 1;
+  int ok = gemm_packs(threads) == 0;
   for (int i = 0; i < threads; i++) {
-    if (!packs[i] && !(packs[i] = aligned_floats(GEMM_PACK_FLOATS))) ok = 0;
     ok &= (j.scratch[i] = aligned_floats((size_t)CONV_BLOCK * (K + c->out_c))) != NULL; /* cols, then the forward's tile */
   }
   for (int k = 1; which == CONV_FILTER && k < j.chunks; k++) ok &= (j.partial[k] = calloc(grad_size, sizeof(float))) != NULL;

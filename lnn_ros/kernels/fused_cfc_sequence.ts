@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from '../model/activations';
 import type { CfCMode } from '../model/cells/cfc_cell';
 import { activate, erfc } from './dense';
-import { giveBack, gradTensor, parameterMemo, sigmoid, takeBuffer, tapeRecording, values } from './fused_ops';
+import { giveBack, gradTensor, parameterMemo, sigmoid, takeBuffer, tapeRecording, timeGradient, values } from './fused_ops';
 import { gemm, nativeKernels } from './native';
 import type { NativeAddon, NativeCfcWindow } from './native';
 
@@ -112,16 +112,17 @@ function ones(n: number): Float32Array {
   return onesCache.subarray(0, n);
 }
 
-/**
- * Backward of y = x·Wᵀ + b (x: batch × cols) given g = dL/dy: adds gᵀ·x to `gW` and g's column
- * sums to `gB`, and returns gx = g·W (pooled).
- */
+/** Adds the parameter gradients of y = x·Wᵀ + b (x: batch × cols) given g = dL/dy: gᵀ·x to `gW`, g's column sums to `gB`. */
+function addLinearGrads(g: Float32Array, x: Float32Array, d: DenseWeights, batch: number, gW: Float32Array, gB: Float32Array): void {
+  gemm(gW, g, x, d.rows, d.cols, batch, true, false, true);
+  gemm(gB, ones(batch), g, 1, d.rows, batch, false, false, true);
+}
+
+/** Backward of y = x·Wᵀ + b: adds the parameter gradients (addLinearGrads) and returns gx = g·W (pooled). */
 function linearBackward(g: Float32Array, x: Float32Array, d: DenseWeights, batch: number, gW: Float32Array, gB: Float32Array): Float32Array {
-  const { rows, cols } = d;
-  gemm(gW, g, x, rows, cols, batch, true, false, true);
-  gemm(gB, ones(batch), g, 1, rows, batch, false, false, true);
-  const gx = takeBuffer(batch * cols);
-  gemm(gx, g, d.w, batch, cols, rows, false, false, false);
+  addLinearGrads(g, x, d, batch, gW, gB);
+  const gx = takeBuffer(batch * d.cols);
+  gemm(gx, g, d.w, batch, d.cols, d.rows, false, false, false);
   return gx;
 }
 
@@ -259,7 +260,7 @@ export function cfcSequenceOp<X extends tf.Tensor2D | tf.Tensor3D>(x: X, h0: tf.
       });
       grads[0] = gradTensor(g.x, x.shape);
       grads[1] = gradTensor(g.h0, [B, H]);
-      grads[2] = gradTensor(foldTimeGradient(g.ts, B, T, tsRows), [tsRows, T]);
+      grads[2] = timeGradient(ts, g.ts);
       if (maskInput >= 0) grads[maskInput] = tf.zerosLike(tensors[maskInput]); // a constant
       if (pure) {
         grads[wTauInput] = gradTensor(g.wTau!, tensors[wTauInput].shape);
@@ -270,21 +271,6 @@ export function cfcSequenceOp<X extends tf.Tensor2D | tf.Tensor3D>(x: X, h0: tf.
     return { value: tf.tensor(pass.out, x.rank === 3 ? [B, T, H] : [B, H]) as X, gradFunc };
   });
   return op(...inputs) as X;
-}
-
-/** dL/dts per row and step (B, T) as the ts input's (tsRows, T): summed over the batch when shared. */
-function foldTimeGradient(g: ArrayLike<number>, B: number, T: number, tsRows: number): Float32Array {
-  const out = new Float32Array(tsRows * T);
-  if (tsRows === B) {
-    out.set(g as Float32Array);
-    return out;
-  }
-  for (let t = 0; t < T; t++) {
-    let sum = 0;
-    for (let b = 0; b < B; b++) sum += g[b * T + t];
-    out[t] = sum;
-  }
-  return out;
 }
 
 /** Backbone layers the native window takes (native/lnn_native.c MAX_LAYERS). */
@@ -343,15 +329,10 @@ function nativeWindow(addon: NativeAddon, w: Window, weights: Weights, activatio
       const layerInput = (l: number) => (l === 0 ? window.z0 : window.zs.subarray((l - 1) * rows * width, l * rows * width));
       const headW = new Float32Array(heads.w.length);
       const headB = new Float32Array(heads.rows);
-      gemm(headW, gHead, layerInput(L), heads.rows, heads.cols, rows, true, false, false);
-      gemm(headB, ones(rows), gHead, 1, heads.rows, rows, false, false, false);
+      addLinearGrads(gHead, layerInput(L), heads, rows, headW, headB);
       const backboneW = backbone.map((d) => new Float32Array(d.w.length));
       const backboneB = backbone.map((d) => new Float32Array(d.rows));
-      backbone.forEach((d, l) => {
-        const gPre = gPres.subarray(l * rows * width, (l + 1) * rows * width);
-        gemm(backboneW[l], gPre, layerInput(l), d.rows, d.cols, rows, true, false, false);
-        gemm(backboneB[l], ones(rows), gPre, 1, d.rows, rows, false, false, false);
-      });
+      backbone.forEach((d, l) => addLinearGrads(gPres.subarray(l * rows * width, (l + 1) * rows * width), layerInput(l), d, rows, backboneW[l], backboneB[l]));
       giveBack(gHead, gPres);
       return { headW, headB, backboneW, backboneB, x: g.gX, h0: g.gH0, ts: g.gTs };
     },

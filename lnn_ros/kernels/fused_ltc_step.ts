@@ -410,7 +410,7 @@ export function ltcStepOp(u: tf.Tensor2D, v: tf.Tensor2D, ts: tf.Tensor2D, p: Lt
       return [
         gradTensor(g.gU, [B, I]),
         gradTensor(g.gV0, [B, sizes.H]),
-        timeGradient(tsT, Float64Array.from(g.gTs)),
+        timeGradient(tsT, g.gTs),
         gradTensor(g.gGleak, gleakT.shape),
         gradTensor(g.gVleak, vleakT.shape),
         gradTensor(g.gCm, cmT.shape),

@@ -34,12 +34,21 @@ export function perRow(ts: tf.Tensor, batch: number): Float64Array {
   return Float64Array.from({ length: batch }, (_, b) => t[t.length === 1 ? 0 : b]);
 }
 
-/** The gradient of the elapsed times, folded back to the shape of `ts` (summed when shared). */
-export function timeGradient(ts: tf.Tensor, perRowGrad: Float64Array): tf.Tensor {
-  if (ts.size === perRowGrad.length) return tf.tensor(Float32Array.from(perRowGrad), ts.shape);
-  let sum = 0;
-  for (let b = 0; b < perRowGrad.length; b++) sum += perRowGrad[b];
-  return tf.tensor(new Float32Array([sum]), ts.shape);
+/**
+ * The gradient of the elapsed times, given per batch row and step (B, T), folded back to the shape
+ * of `ts`: (B, T) per sample, or (1, T) shared, summed over the rows (T = 1 for a single step).
+ */
+export function timeGradient(ts: tf.Tensor, g: ArrayLike<number>): tf.Tensor {
+  if (ts.size === g.length) return tf.tensor(Float32Array.from(g), ts.shape);
+  const steps = ts.size;
+  const rows = g.length / steps;
+  const out = new Float32Array(steps);
+  for (let t = 0; t < steps; t++) {
+    let sum = 0;
+    for (let b = 0; b < rows; b++) sum += g[b * steps + t];
+    out[t] = sum;
+  }
+  return tf.tensor(out, ts.shape);
 }
 
 /** A gradient as a float32 tensor of `shape` (float64 accumulators are rounded once, here). */
